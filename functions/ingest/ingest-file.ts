@@ -1,0 +1,185 @@
+import type { Readable } from 'node:stream';
+import { type HeaderResolution, resolveHeader } from './columns.ts';
+import { openContent } from './content.ts';
+import { readCsvRecords } from './csv-records.ts';
+import { DuplicateKeyError } from './errors.ts';
+import { eventIdDeriver } from './event-id.ts';
+import type {
+  FileLoad,
+  FileOutcome,
+  FileReceipt,
+  LedgerEntry,
+  Log,
+  ObjectSource,
+  RowSink,
+} from './ports.ts';
+import { RejectSpool } from './reject-spool.ts';
+import type { ObjectRef } from './s3-event.ts';
+import { type EventRow, type RowContext, validateRecord } from './validate.ts';
+
+export interface IngestDeps {
+  readonly source: ObjectSource;
+  readonly sink: RowSink;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+export type FileResult =
+  | { readonly kind: 'skipped'; readonly entry: LedgerEntry }
+  | {
+      readonly kind: 'ingested';
+      readonly fileId: string;
+      readonly outcome: FileOutcome;
+      /** The file repeated event ids, so it took the slower merging load. */
+      readonly merged: boolean;
+    };
+
+/**
+ * Ingests one object version exactly once: ledger row, events and rejected rows in one
+ * transaction. Rows stream straight into the events table; only when an event_id collides
+ * is the file read again and merged, so the common case costs one pass and one COPY.
+ */
+export async function ingestFile(
+  ref: ObjectRef,
+  receipt: FileReceipt,
+  deps: IngestDeps,
+): Promise<FileResult> {
+  const started = await deps.sink.begin(ref, receipt);
+  if ('alreadyIngested' in started) {
+    deps.log.info('object version already ingested; skipping', {
+      fileId: started.alreadyIngested.fileId,
+      status: started.alreadyIngested.status,
+    });
+    return { kind: 'skipped', entry: started.alreadyIngested };
+  }
+  try {
+    const { outcome, merged } = await loadFile(ref, started, deps);
+    await started.commit(outcome);
+    return { kind: 'ingested', fileId: started.fileId, outcome, merged };
+  } catch (error) {
+    await started.rollback().catch(() => {});
+    throw error;
+  }
+}
+
+async function loadFile(
+  ref: ObjectRef,
+  load: FileLoad,
+  deps: IngestDeps,
+): Promise<{ outcome: FileOutcome; merged: boolean }> {
+  const now = (deps.now ?? Date.now)();
+  let mode: 'direct' | 'merge' = 'direct';
+  for (;;) {
+    const body = await deps.source.open(ref);
+    if (body === null) {
+      deps.log.warn('object version is gone; recording it as missing');
+      return { outcome: emptyOutcome('missing', 'object not found when read'), merged: false };
+    }
+    const content = await openContent(body);
+    if (content.kind === 'not_csv') {
+      deps.log.warn('file rejected', { reason: content.reason });
+      return { outcome: emptyOutcome('rejected', content.reason), merged: false };
+    }
+    const pass = new FilePass(content.stream, ref, now, deps.log);
+    try {
+      const { loaded, duplicate } = await load.loadEvents(pass.rows(), mode);
+      if (pass.fileError !== null) {
+        await load.discardRows();
+        deps.log.warn('file rejected', { reason: pass.fileError });
+        return { outcome: emptyOutcome('rejected', pass.fileError), merged: false };
+      }
+      const rejected = await load.loadRejected(pass.spool.rows());
+      return {
+        outcome: {
+          status: 'loaded',
+          rowsTotal: loaded + duplicate + rejected,
+          rowsLoaded: loaded,
+          rowsRejected: rejected,
+          rowsDuplicate: duplicate,
+          error: null,
+        },
+        merged: mode === 'merge',
+      };
+    } catch (error) {
+      if (error instanceof DuplicateKeyError && mode === 'direct') {
+        deps.log.info('event ids repeat; loading again with merge', { detail: error.message });
+        mode = 'merge';
+        continue;
+      }
+      if (isCorruptCompression(error)) {
+        await load.discardRows();
+        const reason = `not_csv: corrupt gzip (${(error as Error).message})`;
+        deps.log.warn('file rejected', { reason });
+        return { outcome: emptyOutcome('rejected', reason), merged: false };
+      }
+      throw error;
+    } finally {
+      content.stream.destroy();
+      await pass.spool.dispose();
+    }
+  }
+}
+
+/** One read of the file: validated rows out, rejected rows into the spool. */
+class FilePass {
+  readonly spool = new RejectSpool();
+  fileError: string | null = null;
+  private readonly stream: Readable;
+  private readonly ctx: Omit<RowContext, 'columns'>;
+  private readonly log: Log;
+
+  constructor(stream: Readable, ref: ObjectRef, now: number, log: Log) {
+    this.stream = stream;
+    this.log = log;
+    this.ctx = {
+      now,
+      deriveId: eventIdDeriver({
+        bucket: ref.bucket,
+        key: ref.key,
+        version: ref.versionId ?? ref.etag ?? '',
+      }),
+    };
+  }
+
+  async *rows(): AsyncGenerator<EventRow> {
+    let header: HeaderResolution | null = null;
+    let ctx: RowContext | null = null;
+    for await (const item of readCsvRecords(this.stream)) {
+      if (ctx === null) {
+        if (item.kind === 'bad') {
+          this.fileError = `invalid_header: ${item.reasons.join(', ')}`;
+          return;
+        }
+        header = resolveHeader(item.cells);
+        if (header.missing.length > 0) {
+          this.fileError = `missing_columns: ${header.missing.join(', ')}`;
+          return;
+        }
+        if (header.ignored.length > 0) {
+          this.log.info('ignoring unknown columns', {
+            ignoredColumns: header.ignored,
+            ignoredColumnCount: header.ignored.length,
+          });
+        }
+        ctx = { ...this.ctx, columns: header.index };
+        continue;
+      }
+      if (item.kind === 'bad') {
+        await this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: item.reasons });
+        continue;
+      }
+      const result = validateRecord(item.cells, item.line, ctx);
+      if (result.ok) yield result.row;
+      else await this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: result.reasons });
+    }
+  }
+}
+
+function emptyOutcome(status: 'missing' | 'rejected', error: string): FileOutcome {
+  return { status, rowsTotal: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, error };
+}
+
+function isCorruptCompression(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}

@@ -1,0 +1,224 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { EVENT_COLUMNS, eventLine, REJECTED_COLUMNS, rejectedLine } from './copy-text.ts';
+import { DuplicateKeyError } from './errors.ts';
+import type {
+  FileLoad,
+  FileOutcome,
+  FileReceipt,
+  LedgerEntry,
+  RejectedRow,
+  RowSink,
+} from './ports.ts';
+import type { ObjectRef } from './s3-event.ts';
+import type { EventRow } from './validate.ts';
+
+/** Rows are handed to COPY in chunks of about this many characters. */
+const COPY_CHUNK = 256 * 1024;
+const UNIQUE_VIOLATION = '23505';
+
+/** The PostgreSQL side of ingestion: the ledger, COPY into events, the quarantine. */
+export class PgRowSink implements RowSink {
+  private readonly pool: Pool;
+
+  constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  async begin(
+    ref: ObjectRef,
+    receipt: FileReceipt,
+  ): Promise<FileLoad | { alreadyIngested: LedgerEntry }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A concurrent delivery of the same version waits here on the unique key until the
+      // first one commits (then finds its row) or rolls back (then takes over).
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO ingested_files
+           (bucket, key, version_id, etag, sequencer, size_bytes, object_created_at, message_id, status, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'loaded', $9)
+         ON CONFLICT (bucket, key, object_version) DO NOTHING
+         RETURNING id`,
+        [
+          ref.bucket,
+          ref.key,
+          ref.versionId,
+          ref.etag,
+          ref.sequencer,
+          ref.size,
+          ref.eventTime,
+          receipt.messageId,
+          receipt.receivedAt,
+        ],
+      );
+      const id = inserted.rows[0]?.id;
+      if (id === undefined) {
+        const existing = await client.query(
+          `SELECT id, status, rows_total, rows_loaded, rows_rejected, rows_duplicate, error
+             FROM ingested_files
+            WHERE bucket = $1 AND key = $2 AND object_version = coalesce($3, $4, '')`,
+          [ref.bucket, ref.key, ref.versionId, ref.etag],
+        );
+        await client.query('ROLLBACK');
+        client.release();
+        const row = existing.rows[0];
+        return {
+          alreadyIngested: {
+            fileId: String(row.id),
+            status: row.status,
+            rowsTotal: row.rows_total,
+            rowsLoaded: row.rows_loaded,
+            rowsRejected: row.rows_rejected,
+            rowsDuplicate: row.rows_duplicate,
+            error: row.error,
+          },
+        };
+      }
+      await client.query('SAVEPOINT file_rows');
+      return new PgFileLoad(client, String(id));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release(error instanceof Error ? error : undefined);
+      throw error;
+    }
+  }
+}
+
+class PgFileLoad implements FileLoad {
+  readonly fileId: string;
+  private readonly client: PoolClient;
+  private released = false;
+
+  constructor(client: PoolClient, fileId: string) {
+    this.client = client;
+    this.fileId = fileId;
+  }
+
+  async loadEvents(rows: AsyncIterable<EventRow>, mode: 'direct' | 'merge') {
+    if (mode === 'direct') {
+      try {
+        const loaded = await this.copy(
+          `COPY events (${EVENT_COLUMNS}) FROM STDIN`,
+          rows,
+          eventLine,
+        );
+        return { loaded, duplicate: 0 };
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+          await this.discardRows();
+          throw new DuplicateKeyError((error as Error).message);
+        }
+        throw error;
+      }
+    }
+    await this.client.query(
+      'CREATE TEMP TABLE staging_events (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP',
+    );
+    const staged = await this.copy(
+      `COPY staging_events (${EVENT_COLUMNS}) FROM STDIN`,
+      rows,
+      eventLine,
+    );
+    // First occurrence in the file wins; ids already stored are left as they are.
+    const { rows: result } = await this.client.query<{ loaded: number }>(
+      `WITH inserted AS (
+         INSERT INTO events (${EVENT_COLUMNS})
+         SELECT DISTINCT ON (event_id) ${EVENT_COLUMNS} FROM staging_events
+          ORDER BY event_id, line_number
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING 1)
+       SELECT count(*)::int AS loaded FROM inserted`,
+    );
+    const loaded = result[0]?.loaded ?? 0;
+    await this.client.query('DROP TABLE staging_events');
+    return { loaded, duplicate: staged - loaded };
+  }
+
+  loadRejected(rows: AsyncIterable<RejectedRow>): Promise<number> {
+    return this.copy(`COPY rejected_rows (${REJECTED_COLUMNS}) FROM STDIN`, rows, rejectedLine);
+  }
+
+  async discardRows(): Promise<void> {
+    await this.client.query('ROLLBACK TO SAVEPOINT file_rows');
+  }
+
+  async commit(outcome: FileOutcome): Promise<void> {
+    await this.client.query(
+      `UPDATE ingested_files
+          SET status = $2, rows_total = $3, rows_loaded = $4, rows_rejected = $5,
+              rows_duplicate = $6, error = $7, completed_at = clock_timestamp()
+        WHERE id = $1`,
+      [
+        this.fileId,
+        outcome.status,
+        outcome.rowsTotal,
+        outcome.rowsLoaded,
+        outcome.rowsRejected,
+        outcome.rowsDuplicate,
+        outcome.error,
+      ],
+    );
+    await this.client.query('COMMIT');
+    this.release();
+  }
+
+  async rollback(): Promise<void> {
+    if (this.released) return;
+    try {
+      await this.client.query('ROLLBACK');
+      this.release();
+    } catch (error) {
+      this.release(error as Error);
+    }
+  }
+
+  private release(error?: Error) {
+    if (!this.released) {
+      this.released = true;
+      this.client.release(error);
+    }
+  }
+
+  /**
+   * Streams rows through COPY with backpressure. If the rows fail (a corrupt stream, say),
+   * the COPY is aborted and that failure, not the server's answer to the abort, is thrown.
+   */
+  private async copy<T>(
+    sql: string,
+    rows: AsyncIterable<T>,
+    line: (row: T, fileId: string) => string,
+  ) {
+    const stream = this.client.query(copyFrom(sql));
+    const done = finished(stream);
+    done.catch(() => {});
+    let count = 0;
+    let chunk = '';
+    let sourceError: unknown = null;
+    try {
+      for await (const row of rows) {
+        chunk += line(row, this.fileId);
+        count++;
+        if (chunk.length >= COPY_CHUNK) {
+          if (stream.destroyed) break;
+          const ok = stream.write(chunk);
+          chunk = '';
+          if (!ok) await Promise.race([once(stream, 'drain'), done]);
+        }
+      }
+      if (!stream.destroyed) stream.end(chunk);
+    } catch (error) {
+      sourceError = error;
+      stream.destroy(error as Error);
+    }
+    try {
+      await done;
+    } catch (error) {
+      throw sourceError ?? error;
+    }
+    if (sourceError) throw sourceError;
+    return count;
+  }
+}
