@@ -49,8 +49,24 @@ export function notCsvReason(bytes: Buffer): string | null {
       return `not_csv: ${name} content`;
     }
   }
-  if (bytes.includes(0)) return 'not_csv: binary content';
+  if (looksBinary(bytes)) return 'not_csv: binary content';
   return null;
+}
+
+/**
+ * Binary when the header line holds a NUL, or more than a tenth of the first bytes are
+ * control characters. A stray NUL in a data row is that row's problem (`nul_byte`), not
+ * the file's.
+ */
+function looksBinary(bytes: Buffer): boolean {
+  const firstLineEnd = bytes.indexOf(0x0a);
+  const header = firstLineEnd === -1 ? bytes : bytes.subarray(0, firstLineEnd);
+  if (header.includes(0)) return true;
+  let control = 0;
+  for (const b of bytes) {
+    if (b < 0x09 || (b > 0x0d && b < 0x20)) control++;
+  }
+  return control * 10 > bytes.length;
 }
 
 /**

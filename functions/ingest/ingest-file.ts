@@ -75,18 +75,21 @@ async function loadFile(
       deps.log.warn('object version is gone; recording it as missing');
       return { outcome: emptyOutcome('missing', 'object not found when read'), merged: false };
     }
-    const content = await openContent(body);
-    if (content.kind === 'not_csv') {
-      deps.log.warn('file rejected', { reason: content.reason });
-      return { outcome: emptyOutcome('rejected', content.reason), merged: false };
+    let content: Awaited<ReturnType<typeof openContent>>;
+    try {
+      content = await openContent(body);
+    } catch (error) {
+      body.destroy();
+      if (isCorruptCompression(error)) return rejectedFile(corruptGzip(error), deps.log);
+      throw error;
     }
+    if (content.kind === 'not_csv') return rejectedFile(content.reason, deps.log);
     const pass = new FilePass(content.stream, ref, now, deps.log);
     try {
       const { loaded, duplicate } = await load.loadEvents(pass.rows(), mode);
       if (pass.fileError !== null) {
         await load.discardRows();
-        deps.log.warn('file rejected', { reason: pass.fileError });
-        return { outcome: emptyOutcome('rejected', pass.fileError), merged: false };
+        return rejectedFile(pass.fileError, deps.log);
       }
       const rejected = await load.loadRejected(pass.spool.rows());
       return {
@@ -108,9 +111,7 @@ async function loadFile(
       }
       if (isCorruptCompression(error)) {
         await load.discardRows();
-        const reason = `not_csv: corrupt gzip (${(error as Error).message})`;
-        deps.log.warn('file rejected', { reason });
-        return { outcome: emptyOutcome('rejected', reason), merged: false };
+        return rejectedFile(corruptGzip(error), deps.log);
       }
       throw error;
     } finally {
@@ -173,6 +174,15 @@ class FilePass {
       else await this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: result.reasons });
     }
   }
+}
+
+function rejectedFile(reason: string, log: Log): { outcome: FileOutcome; merged: false } {
+  log.warn('file rejected', { reason });
+  return { outcome: emptyOutcome('rejected', reason), merged: false };
+}
+
+function corruptGzip(error: unknown): string {
+  return `not_csv: corrupt gzip (${(error as Error).message})`;
 }
 
 function emptyOutcome(status: 'missing' | 'rejected', error: string): FileOutcome {

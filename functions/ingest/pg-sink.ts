@@ -194,6 +194,12 @@ class PgFileLoad implements FileLoad {
     const stream = this.client.query(copyFrom(sql));
     const done = finished(stream);
     done.catch(() => {});
+    // Once the server has refused the COPY (a duplicate key, say) the stream is detached from
+    // the connection and must not be written again.
+    let refused = false;
+    stream.once('error', () => {
+      refused = true;
+    });
     let count = 0;
     let chunk = '';
     let sourceError: unknown = null;
@@ -202,13 +208,13 @@ class PgFileLoad implements FileLoad {
         chunk += line(row, this.fileId);
         count++;
         if (chunk.length >= COPY_CHUNK) {
-          if (stream.destroyed) break;
+          if (refused || stream.destroyed) break;
           const ok = stream.write(chunk);
           chunk = '';
           if (!ok) await Promise.race([once(stream, 'drain'), done]);
         }
       }
-      if (!stream.destroyed) stream.end(chunk);
+      if (!refused && !stream.destroyed) stream.end(chunk);
     } catch (error) {
       sourceError = error;
       stream.destroy(error as Error);
