@@ -91,7 +91,7 @@ async function loadFile(
         await load.discardRows();
         return rejectedFile(pass.fileError, deps.log);
       }
-      const rejected = await load.loadRejected(pass.spool.rows());
+      const rejected = pass.spool.count > 0 ? await load.loadRejected(pass.spool.rows()) : 0;
       return {
         outcome: {
           status: 'loaded',

@@ -1,0 +1,142 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatchHandler } from '../../functions/ingest/batch.ts';
+import { PgRowSink } from '../../functions/ingest/pg-sink.ts';
+import { S3ObjectSource } from '../../functions/ingest/s3-source.ts';
+import { s3Record, sqsEvent, sqsRecord } from '../helpers/events.ts';
+import { BUCKET, IngestHarness } from '../helpers/ingest-harness.ts';
+import { lambdaContext } from '../helpers/lambda-context.ts';
+
+const HEADER = 'event_id,event_time,event_type,user_id,product_id';
+
+describe('transient failures', () => {
+  let h: IngestHarness;
+  beforeAll(async () => {
+    h = await IngestHarness.start();
+  });
+  afterAll(() => h.stop());
+
+  const handlerWith = (pool: pg.Pool) =>
+    createBatchHandler({
+      bucket: BUCKET,
+      prefix: 'incoming/',
+      source: new S3ObjectSource(h.cloud.s3),
+      sink: new PgRowSink(pool),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'test' }),
+    });
+
+  it('fails every message while the database is unreachable, and loads them once it is back', async () => {
+    const facts = await h.put(
+      'incoming/while-down.csv',
+      `${HEADER}\nw1,2026-11-20T10:00:00Z,view,u1,p1\n`,
+    );
+    const body = JSON.stringify({ Records: [s3Record(facts)] });
+    const down = new pg.Pool({
+      host: '127.0.0.1',
+      port: 1,
+      user: 'x',
+      password: 'x',
+      connectionTimeoutMillis: 2_000,
+    });
+    const failed = await handlerWith(down)(sqsEvent(sqsRecord(body, 'm-1')), lambdaContext());
+    await down.end();
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(await h.ledger('incoming/while-down.csv')).toEqual([]);
+
+    const retried = await h.handler(sqsEvent(sqsRecord(body, 'm-1')), lambdaContext());
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(await h.ledger('incoming/while-down.csv')).toMatchObject([
+      { status: 'loaded', rows_loaded: 1 },
+    ]);
+  });
+
+  it('fails only the message whose transaction fails, and leaves nothing of it behind', async () => {
+    // A long-held lock on the quarantine makes loading the file with a bad row time out,
+    // while the clean file beside it in the same batch loads.
+    const clean = await h.put(
+      'incoming/clean.csv',
+      `${HEADER}\nc1,2026-11-20T10:00:00Z,view,u1,p1\n`,
+    );
+    const dirty = await h.put(
+      'incoming/dirty.csv',
+      `${HEADER}\nc2,2026-11-20T10:00:00Z,view,u1,p1\nc3,bad,view,u1,p1\n`,
+    );
+    const locker = await h.db.pool.connect();
+    const impatient = new pg.Pool({
+      connectionString: h.db.url,
+      options: '-c lock_timeout=300',
+      max: 2,
+    });
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE rejected_rows IN ACCESS EXCLUSIVE MODE');
+      const response = await handlerWith(impatient)(
+        sqsEvent(
+          sqsRecord(JSON.stringify({ Records: [s3Record(clean)] }), 'clean'),
+          sqsRecord(JSON.stringify({ Records: [s3Record(dirty)] }), 'dirty'),
+        ),
+        lambdaContext(),
+      );
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'dirty' }]);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+      await impatient.end();
+    }
+    expect(await h.ledger('incoming/clean.csv')).toMatchObject([
+      { status: 'loaded', rows_loaded: 1 },
+    ]);
+    expect(await h.ledger('incoming/dirty.csv')).toEqual([]);
+    const { rowCount } = await h.db.pool.query(`SELECT 1 FROM events WHERE event_id = 'c2'`);
+    expect(rowCount).toBe(0);
+
+    const retried = await h.deliver(dirty);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(await h.ledger('incoming/dirty.csv')).toMatchObject([
+      { rows_loaded: 1, rows_rejected: 1 },
+    ]);
+  });
+});
+
+describe('log lines', () => {
+  it('carry the message id and the file key on every line about a file', async () => {
+    const h = await IngestHarness.start({ logLevel: 'INFO' });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      const facts = await h.put(
+        'incoming/logged.csv',
+        `${HEADER},colour\nl1,2026-11-20T10:00:00Z,view,u1,p1,zz-raw-cell-zz\n`,
+      );
+      await h.handler(
+        sqsEvent(sqsRecord(JSON.stringify({ Records: [s3Record(facts)] }), 'msg-logged')),
+        lambdaContext(),
+      );
+    } finally {
+      process.stdout.write = write;
+      await h.stop();
+    }
+    const entries = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const aboutFile = entries.filter((e) => e.key === 'incoming/logged.csv');
+    expect(aboutFile.map((e) => e.message)).toEqual([
+      'ingesting',
+      'ignoring unknown columns',
+      'file ingested',
+    ]);
+    for (const entry of aboutFile) expect(entry.messageId).toBe('msg-logged');
+    expect(aboutFile[1]).toMatchObject({ ignoredColumns: ['colour'] });
+    expect(aboutFile[2]).toMatchObject({ status: 'loaded', rowsLoaded: 1, rowsTotal: 1 });
+    const text = entries.map((e) => JSON.stringify(e)).join('\n');
+    expect(text).not.toContain('zz-raw-cell-zz');
+  });
+});

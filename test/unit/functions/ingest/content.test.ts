@@ -1,0 +1,42 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { notCsvReason, openContent } from '../../../../functions/ingest/content.ts';
+
+describe('openContent', () => {
+  it('unwraps gzip by its magic bytes', async () => {
+    const content = await openContent(Readable.from([gzipSync('a,b\n1,2\n')]));
+    expect(content.kind).toBe('text');
+    if (content.kind === 'text') {
+      expect(content.gzip).toBe(true);
+      expect(await text(content.stream)).toBe('a,b\n1,2\n');
+    }
+  });
+
+  it('passes plain text through untouched, however it is chunked', async () => {
+    const content = await openContent(
+      Readable.from([Buffer.from('a'), Buffer.from(',b\n'), Buffer.from('1,2')]),
+    );
+    expect(content.kind === 'text' && (await text(content.stream))).toBe('a,b\n1,2');
+  });
+
+  it('reads an empty object as empty text', async () => {
+    const content = await openContent(Readable.from([]));
+    expect(content.kind === 'text' && (await text(content.stream))).toBe('');
+  });
+});
+
+describe('notCsvReason', () => {
+  it('names known binary formats', () => {
+    expect(notCsvReason(Buffer.from('PK\u0003\u0004rest'))).toBe('not_csv: zip content');
+    expect(notCsvReason(Buffer.from('%PDF-1.7'))).toBe('not_csv: pdf content');
+    expect(notCsvReason(Buffer.from('PAR1....'))).toBe('not_csv: parquet content');
+  });
+
+  it('calls NUL in the header or a mass of control bytes binary, a stray NUL in a row not', () => {
+    expect(notCsvReason(Buffer.from('a,b\u0000\n1,2\n'))).toBe('not_csv: binary content');
+    expect(notCsvReason(Buffer.from([1, 2, 3, 4, 5, 0x61, 0x62]))).toBe('not_csv: binary content');
+    expect(notCsvReason(Buffer.from(`a,b\n1,2\u0000\n${'3,4\n'.repeat(20)}`))).toBeNull();
+  });
+});
