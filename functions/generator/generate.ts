@@ -1,23 +1,13 @@
 import { Readable } from 'node:stream';
 import { en, Faker } from '@faker-js/faker';
 import { stringify } from 'csv-stringify';
+import { FIELDS } from '#shared/event-fields.ts';
 import { type ActivityEvent, buildUsers, sessions } from './activity.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { makeDirty, type Row } from './dirty.ts';
 
-export const COLUMNS: readonly (keyof ActivityEvent)[] = [
-  'event_id',
-  'event_time',
-  'event_type',
-  'user_id',
-  'session_id',
-  'product_id',
-  'product_name',
-  'category',
-  'price',
-  'quantity',
-  'device_type',
-];
+/** The generator writes every column of the contract, under its canonical name. */
+export const COLUMNS: readonly (keyof ActivityEvent)[] = FIELDS;
 
 export interface FileSpec {
   readonly rows: number;

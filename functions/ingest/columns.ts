@@ -1,17 +1,6 @@
-export const FIELDS = [
-  'event_id',
-  'event_time',
-  'event_type',
-  'user_id',
-  'session_id',
-  'product_id',
-  'product_name',
-  'category',
-  'price',
-  'quantity',
-  'device_type',
-] as const;
-export type Field = (typeof FIELDS)[number];
+import { FIELDS, type Field } from '#shared/event-fields.ts';
+
+export { FIELDS, type Field };
 
 export const REQUIRED_FIELDS: readonly Field[] = [
   'event_time',

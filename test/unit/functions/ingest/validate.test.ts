@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveHeader } from '../../../../functions/ingest/columns.ts';
+import { FIELDS, resolveHeader } from '../../../../functions/ingest/columns.ts';
 import { validateRecord } from '../../../../functions/ingest/validate.ts';
 
-const header = resolveHeader([
-  'event_id',
-  'event_time',
-  'event_type',
-  'user_id',
-  'session_id',
-  'product_id',
-  'product_name',
-  'category',
-  'price',
-  'quantity',
-  'device_type',
-]);
+const header = resolveHeader([...FIELDS]);
 const ctx = {
   columns: header.index,
   now: Date.parse('2026-11-22T12:00:00Z'),
