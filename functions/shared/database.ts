@@ -7,6 +7,11 @@ export interface DatabaseSecret {
   readonly username: string;
   readonly password: string;
   readonly dbname: string;
+  /**
+   * `verify-full` (default off this machine) or `disable` (default on it). RDS secrets carry
+   * none, so RDS is always reached over verified TLS; a LocalStack secret says `disable`.
+   */
+  readonly sslmode: 'disable' | 'verify-full';
 }
 
 export class DatabaseSecretError extends Error {
@@ -29,12 +34,20 @@ export function parseDatabaseSecret(value: unknown): DatabaseSecret {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new DatabaseSecretError('database secret has an invalid "port"');
   }
+  const host = text('host');
+  const sslmode = v.sslmode ?? (isLocalHost(host) ? 'disable' : 'verify-full');
+  if (sslmode !== 'disable' && sslmode !== 'verify-full') {
+    throw new DatabaseSecretError(
+      'database secret has an invalid "sslmode" (disable or verify-full)',
+    );
+  }
   return {
-    host: text('host'),
+    host,
     port,
     username: text('username'),
     password: text('password'),
     dbname: typeof v.dbname === 'string' && v.dbname !== '' ? v.dbname : 'postgres',
+    sslmode,
   };
 }
 
@@ -45,8 +58,8 @@ export function isLocalHost(host: string): boolean {
 }
 
 /**
- * Pool settings for a secret. Anything not on this machine is reached over verified TLS
- * (RDS forces it; on Lambda the RDS CA bundle comes through NODE_EXTRA_CA_CERTS).
+ * Pool settings for a secret: verified TLS unless the secret says otherwise (RDS forces TLS;
+ * on Lambda the RDS CA bundle comes through NODE_EXTRA_CA_CERTS).
  */
 export function poolConfig(
   secret: DatabaseSecret,
@@ -62,6 +75,6 @@ export function poolConfig(
     application_name: options.applicationName,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 60_000,
-    ssl: isLocalHost(secret.host) ? false : { rejectUnauthorized: true },
+    ssl: secret.sslmode === 'disable' ? false : { rejectUnauthorized: true },
   };
 }

@@ -1,0 +1,231 @@
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+import { PipelineDatabase } from './constructs/database.ts';
+import { IngestQueues } from './constructs/ingest-queues.ts';
+import { LandingBucket } from './constructs/landing-bucket.ts';
+import { Migrations } from './constructs/migrations.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { PipelineFunction } from './constructs/pipeline-function.ts';
+import type { PipelineSettings } from './settings.ts';
+
+export const INCOMING_PREFIX = 'incoming/';
+
+/** Connections kept back for migrations and an operator's psql beside the pipeline. */
+export const RESERVED_CONNECTIONS = 2;
+
+export interface PipelineStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+}
+
+export class ConnectionBudgetError extends Error {
+  override name = 'ConnectionBudgetError';
+}
+
+/**
+ * Concurrent ingest invocations x connections each, plus what migrations and operators need,
+ * must fit the database's connection budget; past it, ingestion would fail under load with
+ * "too many connections" instead of queueing in SQS.
+ */
+export function checkConnectionBudget(
+  maxConcurrency: number,
+  perInvocation: number,
+  budget: number,
+): void {
+  const needed = maxConcurrency * perInvocation + RESERVED_CONNECTIONS;
+  if (needed > budget) {
+    throw new ConnectionBudgetError(
+      `ingest maximum concurrency ${maxConcurrency} x ${perInvocation} connections per invocation + ${RESERVED_CONNECTIONS} reserved = ${needed} connections, over the database's budget of ${budget}. Lower the context value ingestMaxConcurrency or connectionsPerInvocation, or use a larger instance.`,
+    );
+  }
+}
+
+/** IAM5 findings of a CDK grant, which scopes actions to the resource but names them by pattern. */
+function acknowledgeWildcards(fn: PipelineFunction, why: string, findings: string[]) {
+  for (const finding of findings) {
+    Validations.of(fn).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: `CDK ${why}.` });
+  }
+}
+
+export class PipelineStack extends Stack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    const database = new PipelineDatabase(this, 'Database', {
+      external: settings.external,
+      deletionProtection: settings.deletionProtection,
+    });
+    checkConnectionBudget(
+      settings.ingestMaxConcurrency,
+      settings.connectionsPerInvocation,
+      database.connectionBudget,
+    );
+    const inVpc = database.vpc
+      ? { vpc: database.vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }
+      : {};
+
+    const { bucket } = new LandingBucket(this, 'Landing');
+
+    // Ingest: a file of up to a few million rows takes tens of seconds; five minutes leaves room
+    // for the merge path, which reads a file twice.
+    const ingestTimeout = Duration.minutes(5);
+    const queues = new IngestQueues(this, 'Ingest', { functionTimeout: ingestTimeout });
+    const ingest = new PipelineFunction(this, 'IngestFunction', {
+      entry: 'functions/ingest/handler.ts',
+      timeout: ingestTimeout,
+      memorySize: 1024,
+      ...inVpc,
+      environment: {
+        BUCKET_NAME: bucket.bucketName,
+        INCOMING_PREFIX,
+        DATABASE_SECRET_ARN: database.secret.secretArn,
+        DB_CONNECTIONS_PER_INVOCATION: String(settings.connectionsPerInvocation),
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        POWERTOOLS_SERVICE_NAME: 'ingest',
+        POWERTOOLS_METRICS_NAMESPACE: 'shopstream',
+      },
+    });
+    bucket.grantRead(ingest.function, `${INCOMING_PREFIX}*`);
+    database.secret.grantRead(ingest.function);
+    acknowledgeWildcards(
+      ingest,
+      'grantRead: GetObject with its version and tagging variants, on incoming/ only',
+      [
+        'Action::s3:GetBucket*',
+        'Action::s3:GetObject*',
+        'Action::s3:List*',
+        `Resource::<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/incoming/*`,
+      ],
+    );
+    ingest.function.addEventSource(
+      new SqsEventSource(queues.queue, {
+        // A message is a whole file, itself a batch of rows. Ten messages amortise a cold start
+        // and the connection setup; no batching window, because waiting to fill a batch would
+        // add its length to every small file's latency.
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.ingestMaxConcurrency,
+      }),
+    );
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queues.queue), {
+      prefix: INCOMING_PREFIX,
+    });
+    // CDK's own handler behind Custom::S3BucketNotifications.
+    const notificationsHandler = this.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      // Its log group, created ahead of its first run so it carries a retention too.
+      const handlerFunction = notificationsHandler.node.findChild('Resource') as CfnResource;
+      const handlerLogs = new logs.LogGroup(this, 'BucketNotificationsLogs', {
+        logGroupName: Fn.join('', ['/aws/lambda/', handlerFunction.ref]),
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      bucket.node.tryFindChild('Notifications')?.node.addDependency(handlerLogs);
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's bucket-notifications handler writes its logs through the AWS managed policy.",
+      });
+    }
+
+    // Generator: six files ten seconds apart per one-minute run, like a stream of small files.
+    const generator = new PipelineFunction(this, 'GeneratorFunction', {
+      entry: 'functions/generator/handler.ts',
+      timeout: Duration.minutes(2),
+      memorySize: 512,
+      environment: {
+        BUCKET_NAME: bucket.bucketName,
+        INCOMING_PREFIX,
+        EVENTS_PER_FILE: '500',
+        FILES_PER_INVOCATION: '6',
+        FILE_INTERVAL_MS: '10000',
+        POWERTOOLS_SERVICE_NAME: 'generator',
+      },
+    });
+    bucket.grantPut(generator.function, `${INCOMING_PREFIX}*`);
+    acknowledgeWildcards(
+      generator,
+      'grantPut: PutObject and multipart (Abort*) on incoming/ only',
+      [
+        'Action::s3:Abort*',
+        `Resource::<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/incoming/*`,
+      ],
+    );
+    if (settings.generatorSchedule !== null) {
+      new events.Rule(this, 'GeneratorSchedule', {
+        schedule: events.Schedule.expression(settings.generatorSchedule),
+        targets: [new targets.LambdaFunction(generator.function)],
+      });
+    }
+
+    const migrations = new Migrations(this, 'Migrations', { secret: database.secret, ...inVpc });
+    if (database.instance) migrations.resource.node.addDependency(database.instance);
+    database.allowFrom(ingest.function, migrations.handler.function);
+
+    new Monitoring(this, 'Monitoring', {
+      queue: queues.queue,
+      deadLetterQueue: queues.deadLetterQueue,
+      ingest: ingest.function,
+    });
+
+    this.acknowledgeGrants([ingest, generator, migrations.handler]);
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('BucketName', bucket.bucketName, 'Bucket that receives CSV files under incoming/');
+    output(
+      'IngestQueueUrl',
+      queues.queue.queueUrl,
+      'Queue of S3 notifications for the ingest function',
+    );
+    output(
+      'DeadLetterQueueUrl',
+      queues.deadLetterQueue.queueUrl,
+      'Messages that failed maxReceiveCount times',
+    );
+    output(
+      'DatabaseSecretArn',
+      database.secret.secretArn,
+      'Secret with host, port, username, password, dbname',
+    );
+    output('IngestFunctionName', ingest.function.functionName, 'Ingest Lambda function');
+    output('GeneratorFunctionName', generator.function.functionName, 'Generator Lambda function');
+    output(
+      'MigrationsFunctionName',
+      migrations.handler.function.functionName,
+      'Migrations custom resource function',
+    );
+  }
+
+  /** The findings CDK's own grants and Lambda's managed policies raise, each with its reason. */
+  private acknowledgeGrants(functions: PipelineFunction[]) {
+    for (const fn of functions) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "AWS managed policy for writing the function's own logs.",
+      });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'AWS managed policy for the network interfaces of a function in the VPC.',
+      });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { Node } from 'constructs';
+import type { ExternalDatabase } from './constructs/database.ts';
+
+/** Stack settings from CDK context (`-c key=value` or cdk.json), checked once. */
+export type Target = 'aws' | 'localstack' | 'local';
+
+/** What `-c target=localstack` implies: the PostgreSQL of docker-compose.yml, reached by service name. */
+export const LOCALSTACK_DATABASE = {
+  dbHost: 'postgres',
+  dbPort: '5432',
+  dbUser: 'shopstream',
+  dbPassword: 'shopstream',
+  dbName: 'shopstream',
+} as const;
+
+export interface PipelineSettings {
+  readonly target: Target;
+  /** `aws` and `local` use RDS; `localstack` an external PostgreSQL. */
+  readonly database: 'rds' | 'external';
+  readonly external?: ExternalDatabase;
+  /** EventBridge schedule of the generator, or null when disabled. */
+  readonly generatorSchedule: string | null;
+  readonly ingestMaxConcurrency: number;
+  readonly connectionsPerInvocation: number;
+  readonly deletionProtection: boolean;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export function readSettings(node: Node): PipelineSettings {
+  const get = (key: string): string | undefined => {
+    const value = node.tryGetContext(key);
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = get(key);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new SettingsError(
+        `context ${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value;
+  };
+
+  const target = get('target') ?? 'aws';
+  if (target !== 'aws' && target !== 'localstack' && target !== 'local') {
+    throw new SettingsError(
+      `context target must be aws, localstack or local, got ${JSON.stringify(target)}`,
+    );
+  }
+  const localstack = target === 'localstack';
+  const orDefault = (key: keyof typeof LOCALSTACK_DATABASE) =>
+    get(key) ?? (localstack ? LOCALSTACK_DATABASE[key] : undefined);
+  const database = get('database') ?? (localstack ? 'external' : 'rds');
+  if (database !== 'rds' && database !== 'external') {
+    throw new SettingsError(
+      `context database must be "rds" or "external", got ${JSON.stringify(database)}`,
+    );
+  }
+  let external: ExternalDatabase | undefined;
+  if (database === 'external') {
+    const need = (key: keyof typeof LOCALSTACK_DATABASE) => {
+      const value = orDefault(key);
+      if (value === undefined) throw new SettingsError(`context database=external needs ${key}`);
+      return value;
+    };
+    const sslmode = get('dbSslMode') ?? 'disable';
+    if (sslmode !== 'disable' && sslmode !== 'verify-full') {
+      throw new SettingsError(
+        `context dbSslMode must be disable or verify-full, got ${JSON.stringify(sslmode)}`,
+      );
+    }
+    external = {
+      host: need('dbHost'),
+      port: int('dbPort', 5432, 1, 65535),
+      username: need('dbUser'),
+      password: need('dbPassword'),
+      dbname: orDefault('dbName') ?? 'shopstream',
+      sslmode,
+    };
+  }
+
+  const schedule = get('generatorSchedule') ?? 'rate(1 minute)';
+  const generatorSchedule = ['off', 'none', 'disabled', 'false'].includes(schedule)
+    ? null
+    : schedule;
+  if (generatorSchedule !== null && !/^(rate|cron)\(.+\)$/.test(generatorSchedule)) {
+    throw new SettingsError(
+      `context generatorSchedule must be rate(...), cron(...) or off, got ${JSON.stringify(schedule)}`,
+    );
+  }
+
+  return {
+    target,
+    database,
+    external,
+    generatorSchedule,
+    ingestMaxConcurrency: int('ingestMaxConcurrency', 10, 2, 1000),
+    connectionsPerInvocation: int('connectionsPerInvocation', 2, 1, 20),
+    deletionProtection: get('deletionProtection') === 'true',
+  };
+}

