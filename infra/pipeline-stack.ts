@@ -146,15 +146,15 @@ export class PipelineStack extends Stack {
       });
     }
 
-    // Generator: six files ten seconds apart per one-minute run, like a stream of small files.
+    // Generator: each run writes six files ten seconds apart, like a stream of small files.
     const generator = new PipelineFunction(this, 'GeneratorFunction', {
       entry: 'functions/generator/handler.ts',
       timeout: Duration.minutes(2),
-      memorySize: 512,
+      memorySize: 256,
       environment: {
         BUCKET_NAME: bucket.bucketName,
         INCOMING_PREFIX,
-        EVENTS_PER_FILE: '500',
+        EVENTS_PER_FILE: '100',
         FILES_PER_INVOCATION: '6',
         FILE_INTERVAL_MS: '10000',
         POWERTOOLS_SERVICE_NAME: 'generator',

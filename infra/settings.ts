@@ -83,7 +83,7 @@ export function readSettings(node: Node): PipelineSettings {
     };
   }
 
-  const schedule = get('generatorSchedule') ?? 'rate(1 minute)';
+  const schedule = get('generatorSchedule') ?? 'rate(5 minutes)';
   const generatorSchedule = ['off', 'none', 'disabled', 'false'].includes(schedule)
     ? null
     : schedule;

@@ -230,14 +230,14 @@ describe('generator', () => {
   it('runs on the schedule from context, and not at all when it is off', () => {
     const [generatorId] = generatorFunction();
     template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 minute)',
+      ScheduleExpression: 'rate(5 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [generatorId, 'Arn'] } })],
     });
     synthPipeline({ generatorSchedule: 'off' }).template.resourceCountIs('AWS::Events::Rule', 0);
-    synthPipeline({ generatorSchedule: 'rate(5 minutes)' }).template.hasResourceProperties(
+    synthPipeline({ generatorSchedule: 'rate(1 minute)' }).template.hasResourceProperties(
       'AWS::Events::Rule',
       {
-        ScheduleExpression: 'rate(5 minutes)',
+        ScheduleExpression: 'rate(1 minute)',
       },
     );
     expect(() => synthPipeline({ generatorSchedule: 'every minute' })).toThrow(/generatorSchedule/);
