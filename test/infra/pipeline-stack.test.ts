@@ -164,7 +164,10 @@ describe('database', () => {
 
   it('keeps credentials in a generated secret, with host and port attached', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+      GenerateSecretString: Match.objectLike({
+        GenerateStringKey: 'password',
+        SecretStringTemplate: JSON.stringify({ username: 'shopstream', dbname: 'shopstream' }),
+      }),
     });
     template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
       TargetType: 'AWS::RDS::DBInstance',
