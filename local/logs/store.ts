@@ -1,0 +1,136 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LogEvent {
+  readonly timestamp: number;
+  readonly message: string;
+  readonly ingestionTime: number;
+}
+
+interface Stream {
+  readonly name: string;
+  readonly creationTime: number;
+  readonly events: LogEvent[];
+  readonly file: string;
+}
+
+interface Group {
+  readonly name: string;
+  readonly creationTime: number;
+  retentionInDays: number | null;
+  readonly streams: Map<string, Stream>;
+  readonly dir: string;
+}
+
+/**
+ * CloudWatch Logs' data: groups of streams of events, kept in memory and appended to
+ * `.local/logs/<group>/<stream>.jsonl`, so a restart finds yesterday's logs.
+ */
+export class LogStore {
+  private readonly groups = new Map<string, Group>();
+  private readonly listeners = new Set<
+    (group: string, stream: string, events: LogEvent[]) => void
+  >();
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+    this.load();
+  }
+
+  createGroup(name: string, retentionInDays: number | null = null): void {
+    const existing = this.groups.get(name);
+    if (existing) {
+      existing.retentionInDays = retentionInDays ?? existing.retentionInDays;
+      return;
+    }
+    const dir = join(this.dir, encodeURIComponent(name));
+    mkdirSync(dir, { recursive: true });
+    this.groups.set(name, {
+      name,
+      creationTime: Date.now(),
+      retentionInDays,
+      streams: new Map(),
+      dir,
+    });
+  }
+
+  hasGroup(name: string): boolean {
+    return this.groups.has(name);
+  }
+
+  createStream(groupName: string, streamName: string): void {
+    this.createGroup(groupName);
+    const group = this.groups.get(groupName) as Group;
+    if (group.streams.has(streamName)) return;
+    group.streams.set(streamName, {
+      name: streamName,
+      creationTime: Date.now(),
+      events: [],
+      file: join(group.dir, `${encodeURIComponent(streamName)}.jsonl`),
+    });
+  }
+
+  put(
+    groupName: string,
+    streamName: string,
+    messages: { timestamp?: number; message: string }[],
+  ): void {
+    this.createStream(groupName, streamName);
+    const stream = this.groups.get(groupName)?.streams.get(streamName) as Stream;
+    const now = Date.now();
+    const events = messages.map((m) => ({
+      timestamp: m.timestamp ?? now,
+      message: m.message,
+      ingestionTime: now,
+    }));
+    stream.events.push(...events);
+    appendFileSync(stream.file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    for (const listener of this.listeners) listener(groupName, streamName, events);
+  }
+
+  onEvents(listener: (group: string, stream: string, events: LogEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  groupsList(): Group[] {
+    return [...this.groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  group(name: string): Group | undefined {
+    return this.groups.get(name);
+  }
+
+  private load(): void {
+    if (!existsSync(this.dir)) return;
+    for (const encodedGroup of readdirSync(this.dir)) {
+      const name = decodeURIComponent(encodedGroup);
+      const dir = join(this.dir, encodedGroup);
+      const group: Group = {
+        name,
+        creationTime: Date.now(),
+        retentionInDays: null,
+        streams: new Map(),
+        dir,
+      };
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
+        const streamName = decodeURIComponent(file.slice(0, -'.jsonl'.length));
+        const events = readFileSync(join(dir, file), 'utf8')
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as LogEvent);
+        group.streams.set(streamName, {
+          name: streamName,
+          creationTime: events[0]?.ingestionTime ?? Date.now(),
+          events,
+          file: join(dir, file),
+        });
+      }
+      this.groups.set(name, group);
+    }
+  }
+}
+
+export type { Group as LogGroup, Stream as LogStream };
