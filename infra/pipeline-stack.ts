@@ -82,9 +82,9 @@ export class PipelineStack extends Stack {
 
     const { bucket } = new LandingBucket(this, 'Landing');
 
-    // Ingest: a file of up to a few million rows takes tens of seconds; five minutes leaves room
-    // for the merge path, which reads a file twice.
-    const ingestTimeout = Duration.minutes(5);
+    // Ingest: a file of up to a few million rows takes tens of seconds; the default five minutes
+    // leaves room for the merge path, which reads a file twice.
+    const ingestTimeout = Duration.seconds(settings.ingestTimeoutSeconds);
     const queues = new IngestQueues(this, 'Ingest', { functionTimeout: ingestTimeout });
     const ingest = new PipelineFunction(this, 'IngestFunction', {
       entry: 'functions/ingest/handler.ts',

