@@ -39,6 +39,7 @@ describe('S3 notifications', () => {
     });
     const records = sent
       .slice(1)
+      // biome-ignore lint/suspicious/noExplicitAny: reading nested fields of an event record
       .map(([, body]) => (body.Records as Record<string, unknown>[])[0] as Record<string, any>);
     expect(records.map((r) => [r.eventName, r.s3.object.key])).toEqual([
       ['ObjectCreated:Put', 'incoming/x.csv'],
