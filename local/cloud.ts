@@ -16,6 +16,7 @@ import { S3Notifications } from './s3/notifications.ts';
 import { Scheduler } from './schedules/schedule.ts';
 import { SecretStore, secretsActions } from './secrets/store.ts';
 import { type ServiceRoutes, startServer } from './server.ts';
+import { moveTaskActions, oldestMessageAgeSeconds } from './sqs/move-tasks.ts';
 
 export const ACCOUNT_ID = '000000000000';
 export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -91,9 +92,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   routes = {
     logs: logsActions(logs, region),
     secrets: secretsActions(secrets),
-    sqsExtra: {},
+    sqsExtra: moveTaskActions(sqs, endpoint),
     lambda,
-    internal: (req, res) => customResources.handleResponse(req, res),
+    internal: async (req, res) => {
+      if (await customResources.handleResponse(req, res)) return true;
+      // The age of a queue's oldest message, which AWS reports as a CloudWatch metric.
+      const queue = /^\/_shopstream\/queues\/([^/?]+)\/oldest-age$/.exec(req.url ?? '');
+      if (!queue) return false;
+      const age = oldestMessageAgeSeconds(
+        server.fauxqs.stores.sqs,
+        decodeURIComponent(queue[1] as string),
+      );
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ageSeconds: age }));
+      return true;
+    },
     onObjectCreated: (bucket, key, eventName, sourceIp) => {
       let info: { contentLength: number; etag: string };
       try {

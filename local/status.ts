@@ -39,6 +39,8 @@ export async function openStatus(
       applicationName: 'shopstream-status',
     }),
   );
+  // The database stops with the cloud; an idle connection's error then is expected.
+  pool.on('error', () => {});
   const sqs = new SQSClient(config);
   let last: { at: number; rows: number } | null = null;
 

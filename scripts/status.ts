@@ -1,0 +1,170 @@
+/**
+ * npm run status [-- --target local|localstack|aws] [--json]
+ * One screen: queues, the last files with their ledger counts, throughput, latency, and why rows
+ * were rejected.
+ */
+
+import { parseArgs } from 'node:util';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type pg from 'pg';
+import { connectDatabase } from './lib/database.ts';
+import { output, resolveTarget, runCommand, type Target } from './lib/target.ts';
+
+interface QueueFigures {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly oldestAgeSeconds: number | null;
+}
+
+async function queueFigures(target: Target, sqs: SQSClient, url: string): Promise<QueueFigures> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  const name = url.split('/').at(-1) as string;
+  let oldestAgeSeconds: number | null = null;
+  if (target.name === 'local' && target.endpoint) {
+    const res = await fetch(
+      `${target.endpoint}/_shopstream/queues/${encodeURIComponent(name)}/oldest-age`,
+    );
+    oldestAgeSeconds = ((await res.json()) as { ageSeconds: number | null }).ageSeconds;
+  } else {
+    // AWS reports the age as a CloudWatch metric of the queue.
+    const cw = new CloudWatchClient(target.clientConfig);
+    try {
+      const data = await cw.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(Date.now() - 10 * 60_000),
+          EndTime: new Date(),
+          MetricDataQueries: [
+            {
+              Id: 'age',
+              MetricStat: {
+                Metric: {
+                  Namespace: 'AWS/SQS',
+                  MetricName: 'ApproximateAgeOfOldestMessage',
+                  Dimensions: [{ Name: 'QueueName', Value: name }],
+                },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            },
+          ],
+        }),
+      );
+      oldestAgeSeconds = data.MetricDataResults?.[0]?.Values?.[0] ?? null;
+    } catch {
+      oldestAgeSeconds = null;
+    } finally {
+      cw.destroy();
+    }
+  }
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+    oldestAgeSeconds,
+  };
+}
+
+export async function pipelineFigures(db: pg.Pool) {
+  const [files, rate, latency, reasons] = await Promise.all([
+    db.query(
+      `SELECT id::int, key, status, rows_total, rows_loaded, rows_rejected, rows_duplicate, error, completed_at
+         FROM ingested_files ORDER BY id DESC LIMIT 10`,
+    ),
+    db.query(
+      `SELECT coalesce(sum(rows_loaded), 0)::int AS rows, count(*)::int AS files
+         FROM ingested_files WHERE completed_at > now() - interval '1 minute'`,
+    ),
+    db.query(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - object_created_at)) AS file_p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - object_created_at)) AS file_p99,
+              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - event_time))
+                 FROM events WHERE ingested_at > now() - interval '15 minutes') AS event_p50,
+              (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - event_time))
+                 FROM events WHERE ingested_at > now() - interval '15 minutes') AS event_p99
+         FROM ingested_files
+        WHERE completed_at > now() - interval '15 minutes' AND object_created_at IS NOT NULL`,
+    ),
+    db.query(
+      `SELECT reason, count(*)::int AS rows
+         FROM rejected_rows, unnest(reasons) AS reason
+        WHERE rejected_at > now() - interval '24 hours'
+        GROUP BY reason ORDER BY rows DESC, reason LIMIT 5`,
+    ),
+  ]);
+  const l = latency.rows[0] ?? {};
+  const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    lastFiles: files.rows,
+    lastMinute: {
+      rowsPerSecond: Math.round((rate.rows[0]?.rows ?? 0) / 60),
+      files: rate.rows[0]?.files ?? 0,
+    },
+    latency: {
+      fileP50Seconds: seconds(l.file_p50),
+      fileP99Seconds: seconds(l.file_p99),
+      eventP50Seconds: seconds(l.event_p50),
+      eventP99Seconds: seconds(l.event_p99),
+    },
+    topRejectReasons: reasons.rows as { reason: string; rows: number }[],
+  };
+}
+
+const secs = (v: number | null) =>
+  v === null ? '-' : v < 10 ? `${v.toFixed(2)} s` : `${Math.round(v)} s`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: { target: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const target = await resolveTarget(values.target);
+  const sqs = new SQSClient(target.clientConfig);
+  const db = await connectDatabase(target);
+  try {
+    const [queue, deadLetters, figures] = await Promise.all([
+      queueFigures(target, sqs, output(target, 'IngestQueueUrl')),
+      queueFigures(target, sqs, output(target, 'DeadLetterQueueUrl')),
+      pipelineFigures(db),
+    ]);
+    if (values.json) {
+      console.log(JSON.stringify({ target: target.name, queue, deadLetters, ...figures }, null, 2));
+      return;
+    }
+    const age = (q: QueueFigures) =>
+      q.oldestAgeSeconds === null ? 'empty' : `oldest ${q.oldestAgeSeconds} s`;
+    console.log(`shopstream on ${target.name}${target.endpoint ? ` (${target.endpoint})` : ''}\n`);
+    console.log(
+      `ingest queue       ${queue.visible} waiting, ${queue.inFlight} in flight, ${age(queue)}`,
+    );
+    console.log(
+      `dead-letter queue  ${deadLetters.visible + deadLetters.inFlight} message(s)${deadLetters.visible + deadLetters.inFlight > 0 ? ' -> inspect, then npm run redrive' : ''}`,
+    );
+    console.log(
+      `last minute        ${figures.lastMinute.files} file(s), ${figures.lastMinute.rowsPerSecond} rows/s`,
+    );
+    const l = figures.latency;
+    console.log(
+      `latency (15 min)   file p50 ${secs(l.fileP50Seconds)}, p99 ${secs(l.fileP99Seconds)}; event to row p50 ${secs(l.eventP50Seconds)}, p99 ${secs(l.eventP99Seconds)}`,
+    );
+    console.log('\nlast files');
+    console.log('  id      status    total   loaded  rejected  dup  key');
+    for (const f of figures.lastFiles) {
+      console.log(
+        `  ${String(f.id).padEnd(7)} ${String(f.status).padEnd(9)} ${String(f.rows_total).padStart(5)} ${String(f.rows_loaded).padStart(8)} ${String(f.rows_rejected).padStart(9)} ${String(f.rows_duplicate).padStart(4)}  ${f.key}${f.error ? `  (${f.error})` : ''}`,
+      );
+    }
+    console.log('\ntop reasons for rejected rows (24 h)');
+    if (figures.topRejectReasons.length === 0) console.log('  none');
+    for (const r of figures.topRejectReasons)
+      console.log(`  ${String(r.rows).padStart(7)}  ${r.reason}`);
+  } finally {
+    sqs.destroy();
+    await db.end();
+  }
+}
+
+if (import.meta.main) runCommand(main);
