@@ -1,0 +1,392 @@
+/**
+ * npm run bench [-- --quick] [--json] [--rows N] [--large N] [--stream-seconds S] [--burst N]
+ *
+ * Ingest throughput against the physical limit, in one run on one PostgreSQL (the embedded
+ * cloud's): raw COPY of generated rows into a table indexed like events; the ingest core on the
+ * same rows; then end to end on the embedded cloud, PutObject to committed rows. A full run
+ * writes docs/performance.md; --quick (under a minute, what CI runs) only prints.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { stringify } from 'csv-stringify/sync';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { COLUMNS, generateRows } from '../functions/generator/generate.ts';
+import { resolveHeader } from '../functions/ingest/columns.ts';
+import { EVENT_COLUMNS, eventLine } from '../functions/ingest/copy-text.ts';
+import { ingestFile } from '../functions/ingest/ingest-file.ts';
+import { PgRowSink } from '../functions/ingest/pg-sink.ts';
+import type { Log } from '../functions/ingest/ports.ts';
+import type { ObjectRef } from '../functions/ingest/s3-event.ts';
+import { validateRecord } from '../functions/ingest/validate.ts';
+import { loadMigrations } from '../functions/migrate/load.ts';
+import { runMigrations } from '../functions/migrate/runner.ts';
+import {
+  databaseFromSecret,
+  logGroupOf,
+  startTestCloud,
+  synthPipelineAssembly,
+  type TestCloud,
+} from '../test/helpers/local-cloud.ts';
+import { Progress } from './lib/progress.ts';
+import { PROJECT_ROOT, runCommand } from './lib/target.ts';
+
+const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Sizes {
+  readonly rows: number;
+  readonly large: number;
+  readonly streamSeconds: number;
+  readonly streamFilesPerSecond: number;
+  readonly burst: number;
+}
+
+/** Clean generated rows: as CSV for ingestion, as COPY text for the raw limit. */
+function dataset(rows: number, seed: number) {
+  const generated = [
+    ...generateRows({ rows, seed, now: Date.now(), dirtyRate: 0, duplicateRate: 0, lateRate: 0 })
+      .rows,
+  ];
+  const csv = Buffer.from(stringify(generated, { header: true, columns: [...COLUMNS] }));
+  const ctx = {
+    columns: resolveHeader([...COLUMNS]).index,
+    now: Date.now() + 60_000,
+    deriveId: (l: number) => `l${l}`,
+  };
+  const lines: string[] = [];
+  generated.forEach((row, i) => {
+    const result = validateRecord(
+      COLUMNS.map((c) => row[c]),
+      i + 2,
+      ctx,
+    );
+    if (result.ok) lines.push(eventLine(result.row, '1'));
+  });
+  return { csv, copyText: lines.join('') };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+async function copyLimit(pool: pg.Pool, copyText: string, rows: number) {
+  await pool.query('DROP TABLE IF EXISTS copy_target');
+  await pool.query('CREATE TABLE copy_target (LIKE events INCLUDING ALL)');
+  const client = await pool.connect();
+  try {
+    const { ms } = await timed(async () => {
+      await client.query('BEGIN');
+      const chunks = function* () {
+        for (let i = 0; i < copyText.length; i += 256 * 1024)
+          yield copyText.slice(i, i + 256 * 1024);
+      };
+      await pipeline(
+        Readable.from(chunks()),
+        client.query(copyFrom(`COPY copy_target (${EVENT_COLUMNS}) FROM STDIN`)),
+      );
+      await client.query('COMMIT');
+    });
+    return (rows / ms) * 1000;
+  } finally {
+    client.release();
+    await pool.query('DROP TABLE copy_target');
+  }
+}
+
+function ref(key: string, etag: string): ObjectRef {
+  return {
+    bucket: 'bench',
+    key,
+    versionId: null,
+    etag,
+    sequencer: null,
+    size: null,
+    eventName: 'ObjectCreated:Put',
+    eventTime: new Date().toISOString(),
+  };
+}
+
+async function ingestCore(pool: pg.Pool, csv: Buffer, rows: number, run: number) {
+  await pool.query('TRUNCATE events, rejected_rows, ingested_files');
+  const source = { open: async () => Readable.from([csv]) };
+  const { ms, value } = await timed(() =>
+    ingestFile(
+      ref(`bench/core-${run}.csv`, `e${run}`),
+      { messageId: null, receivedAt: new Date() },
+      { source, sink: new PgRowSink(pool), log: silent },
+    ),
+  );
+  if (value.kind !== 'ingested' || value.outcome.rowsLoaded !== rows)
+    throw new Error(`ingest core loaded ${JSON.stringify(value)}`);
+  return (rows / ms) * 1000;
+}
+
+async function redelivery(pool: pg.Pool, csv: Buffer) {
+  const source = { open: async () => Readable.from([csv]) };
+  const sink = new PgRowSink(pool);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const { ms, value } = await timed(() =>
+      ingestFile(
+        ref('bench/core-1.csv', 'e1'),
+        { messageId: null, receivedAt: new Date() },
+        { source, sink, log: silent },
+      ),
+    );
+    if (value.kind !== 'skipped') throw new Error('a redelivery was not skipped');
+    times.push(ms);
+  }
+  return percentile(times, 0.5);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/** PutObject (or a multipart upload) to committed rows, per file, from the ledger's clock. */
+async function endToEnd(t: TestCloud, db: pg.Pool, sizes: Sizes, progress: Progress) {
+  const bucket = t.cloud.outputs.BucketName as string;
+  const put = async (key: string, body: Buffer) => {
+    const started = Date.now();
+    if (body.length > 8 * 1024 * 1024) {
+      await new Upload({
+        client: t.s3,
+        params: { Bucket: bucket, Key: key, Body: body },
+        partSize: 5 * 1024 * 1024,
+        queueSize: 4,
+      }).done();
+    } else {
+      await t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    }
+    return started;
+  };
+  const committed = async (keys: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await db.query<{ key: string; done: Date; rows_loaded: number }>(
+        'SELECT key, completed_at AS done, rows_loaded FROM ingested_files WHERE key = ANY($1)',
+        [keys],
+      );
+      if (rows.length === keys.length) return new Map(rows.map((r) => [r.key, r]));
+      if (Date.now() > deadline)
+        throw new Error(`only ${rows.length}/${keys.length} files committed in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  // Warm the ingest environments first: the targets are for warm functions.
+  const warm = dataset(50, 7).csv;
+  const warmKeys = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      put(`incoming/bench/warm-${i}.csv`, warm).then(() => `incoming/bench/warm-${i}.csv`),
+    ),
+  );
+  await committed(warmKeys, 60_000);
+
+  const single: Record<string, { rows: number; ms: number }> = {};
+  for (const rows of [100, 10_000, sizes.large]) {
+    progress.update(`end to end: one file of ${rows.toLocaleString('en-US')} rows`);
+    const { csv } = dataset(rows, rows);
+    const key = `incoming/bench/file-${rows}.csv`;
+    const started = await put(key, csv);
+    const done = (await committed([key], 600_000)).get(key);
+    if (done?.rows_loaded !== rows)
+      throw new Error(`file of ${rows} rows loaded ${done?.rows_loaded}`);
+    single[rows] = { rows, ms: done.done.getTime() - started };
+  }
+
+  // A steady stream of small files: latency from PutObject to commit.
+  progress.update(
+    `end to end: ${sizes.streamFilesPerSecond} files/s of 100 rows for ${sizes.streamSeconds} s`,
+  );
+  const small = dataset(100, 100).csv;
+  const starts = new Map<string, number>();
+  const total = sizes.streamSeconds * sizes.streamFilesPerSecond;
+  const begin = Date.now();
+  const puts: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = begin + (i * 1000) / sizes.streamFilesPerSecond;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const key = `incoming/bench/stream-${i}.csv`;
+    puts.push(put(key, small).then((s) => starts.set(key, s)));
+  }
+  await Promise.all(puts);
+  const streamDone = await committed([...starts.keys()], 120_000);
+  const latencies = [...starts].map(([key, s]) => (streamDone.get(key)?.done.getTime() ?? s) - s);
+
+  // Sustained throughput of small files: a burst, as fast as they can be put.
+  progress.update(`end to end: a burst of ${sizes.burst} small files`);
+  const burstKeys = Array.from({ length: sizes.burst }, (_, i) => `incoming/bench/burst-${i}.csv`);
+  const burstStart = Date.now();
+  for (let i = 0; i < burstKeys.length; i += 50) {
+    await Promise.all(burstKeys.slice(i, i + 50).map((key) => put(key, small)));
+  }
+  const burstDone = await committed(burstKeys, 300_000);
+  const lastCommit = Math.max(...[...burstDone.values()].map((r) => r.done.getTime()));
+
+  // Peak memory of the ingest environment that loaded the large file, from its REPORT line.
+  const reports = await t.logs.send(
+    new FilterLogEventsCommand({
+      logGroupName: await logGroupOf(t, t.cloud.outputs.IngestFunctionName as string),
+      filterPattern: 'REPORT',
+    }),
+  );
+  const peak = Math.max(
+    0,
+    ...(reports.events ?? []).map((e) =>
+      Number(/Max Memory Used: (\d+) MB/.exec(e.message ?? '')?.[1] ?? 0),
+    ),
+  );
+
+  return {
+    single,
+    e2eRowsPerS: (sizes.large / (single[sizes.large]?.ms ?? 1)) * 1000,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    smallFilesPerS: (sizes.burst / (lastCommit - burstStart)) * 1000,
+    peakRssMb: peak,
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      rows: { type: 'string' },
+      large: { type: 'string' },
+      'stream-seconds': { type: 'string' },
+      burst: { type: 'string' },
+    },
+  });
+  const quick = values.quick;
+  const sizes: Sizes = {
+    rows: Number(values.rows ?? (quick ? 50_000 : 1_000_000)),
+    large: Number(values.large ?? (quick ? 100_000 : 1_000_000)),
+    streamSeconds: Number(values['stream-seconds'] ?? (quick ? 3 : 20)),
+    streamFilesPerSecond: 20,
+    burst: Number(values.burst ?? (quick ? 200 : 1_000)),
+  };
+  const progress = new Progress();
+  progress.update('synthesizing the stack and starting the embedded cloud');
+  const t = await startTestCloud(
+    synthPipelineAssembly(),
+    mkdtempSync(join(tmpdir(), 'shopstream-bench-')),
+  );
+  const db = await databaseFromSecret(t);
+  // The limit and the core run in a database of their own on the same server.
+  await db.query('DROP DATABASE IF EXISTS bench');
+  await db.query('CREATE DATABASE bench');
+  const secret = db.options;
+  const bench = new pg.Pool({
+    host: secret.host,
+    port: secret.port,
+    user: secret.user,
+    password: secret.password as string,
+    database: 'bench',
+    max: 2,
+  });
+  try {
+    const client = await bench.connect();
+    await runMigrations(client, await loadMigrations(join(PROJECT_ROOT, 'sql')));
+    client.release();
+
+    progress.update(`generating ${sizes.rows.toLocaleString('en-US')} rows`);
+    const { csv, copyText } = dataset(sizes.rows, 42);
+    const copyRuns: number[] = [];
+    const ingestRuns: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      progress.update(`raw COPY of ${sizes.rows.toLocaleString('en-US')} rows (run ${run + 1}/2)`);
+      copyRuns.push(await copyLimit(bench, copyText, sizes.rows));
+      progress.update(`ingest core on the same rows (run ${run + 1}/2)`);
+      ingestRuns.push(await ingestCore(bench, csv, sizes.rows, run));
+    }
+    const redeliveryMs = await redelivery(bench, csv);
+    const copy = Math.max(...copyRuns);
+    const ingest = Math.max(...ingestRuns);
+    const e2e = await endToEnd(t, db, sizes, progress);
+    progress.done(`done in ${progress.elapsed()}`);
+
+    const result = {
+      mode: quick ? 'quick' : 'full',
+      rows: sizes.rows,
+      large_file_rows: sizes.large,
+      copy_rows_per_s: Math.round(copy),
+      ingest_rows_per_s: Math.round(ingest),
+      ratio: Number((ingest / copy).toFixed(3)),
+      e2e_rows_per_s: Math.round(e2e.e2eRowsPerS),
+      e2e_ratio: Number((e2e.e2eRowsPerS / copy).toFixed(3)),
+      e2e_ms_100_rows: Math.round(e2e.single[100]?.ms ?? 0),
+      e2e_ms_10000_rows: Math.round(e2e.single[10_000]?.ms ?? 0),
+      e2e_ms_large_file: Math.round(e2e.single[sizes.large]?.ms ?? 0),
+      e2e_p50_ms: Math.round(e2e.p50),
+      e2e_p99_ms: Math.round(e2e.p99),
+      small_files_per_s: Math.round(e2e.smallFilesPerS),
+      peak_rss_mb: e2e.peakRssMb,
+      redelivery_ms: Number(redeliveryMs.toFixed(2)),
+    };
+    if (values.json) {
+      console.log(JSON.stringify(result));
+    } else {
+      printTable(result);
+    }
+    if (!quick) writeReport(result);
+  } finally {
+    await bench.end();
+    await db.end();
+    await t.stop();
+  }
+}
+
+type Result = Record<string, string | number>;
+
+const TARGETS: Record<string, (r: Result) => string> = {
+  ratio: (r) => check(Number(r.ratio) >= 0.9, '>= 0.9'),
+  e2e_ratio: (r) => check(Number(r.e2e_ratio) >= 0.8, '>= 0.8 x COPY'),
+  e2e_p50_ms: (r) => check(Number(r.e2e_p50_ms) < 100, '< 100 ms'),
+  e2e_p99_ms: (r) => check(Number(r.e2e_p99_ms) < 250, '< 250 ms'),
+  small_files_per_s: (r) => check(Number(r.small_files_per_s) >= 100, '>= 100'),
+  peak_rss_mb: (r) => check(Number(r.peak_rss_mb) < 256, '< 256 MB'),
+};
+
+function check(ok: boolean, target: string) {
+  return `${target} ${ok ? 'met' : 'MISSED'}`;
+}
+
+function printTable(r: Result) {
+  console.log('\nmeasure                 value        target');
+  for (const [key, value] of Object.entries(r)) {
+    console.log(`${key.padEnd(23)} ${String(value).padEnd(12)} ${TARGETS[key]?.(r) ?? ''}`);
+  }
+}
+
+function writeReport(r: Result) {
+  const rows = Object.entries(r)
+    .map(([k, v]) => `| \`${k}\` | ${v} | ${TARGETS[k]?.(r) ?? ''} |`)
+    .join('\n');
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+  const path = join(PROJECT_ROOT, 'docs/performance.md');
+  const current = `## Latest full run\n\n${new Date().toISOString().slice(0, 10)} on ${machine}.\n\n| measure | value | target |\n| --- | --- | --- |\n${rows}\n`;
+  const header = `# Performance\n\nReproduce with \`npm run bench\` (a full run, a few minutes; it rewrites the section below) or \`npm run bench -- --quick\` (under a minute, what CI runs; prints only). \`--json\` prints one JSON object.\n\n`;
+  let history = '';
+  if (existsSync(path)) {
+    const existing = readFileSync(path, 'utf8');
+    const at = existing.indexOf('## What changed');
+    if (at !== -1) history = `\n${existing.slice(at)}`;
+  }
+  writeFileSync(path, `${header}${current}${history}`);
+  console.log(`\nwrote ${path}`);
+}
+
+if (import.meta.main) runCommand(main);
