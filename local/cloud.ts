@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { CustomResources } from './cloudformation/custom-resources.ts';
 import { deployStack } from './cloudformation/deploy.ts';
@@ -84,7 +84,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const customResources = new CustomResources(endpoint, lambda);
   const notifications = new S3Notifications(
     async (queueArn, body) => {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queueArn), MessageBody: body }));
+      server.fauxqs.enqueue(queueArn, body);
     },
     region,
     state.notifications,
@@ -241,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await Promise.all(eventSources.map((source) => source.stop()));
       lambda.stop();
       save();
+      await logs.close();
       s3.destroy();
       sqs.destroy();
       await server.close();

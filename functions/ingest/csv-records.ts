@@ -26,68 +26,77 @@ const SKIP_REASONS: Record<string, string> = {
   CSV_INVALID_OPENING_QUOTE: 'invalid_quote',
 };
 
-interface ParsedRecord {
-  readonly kind: 'record';
-  readonly cells: string[];
-  readonly raw: string;
-}
-interface SkippedRecord {
-  readonly kind: 'skip';
-  readonly code: string;
-  readonly raw: string;
-}
-
 /**
- * Streams the records of a CSV byte stream with the line each starts on and its raw text.
- * Records csv-parse cannot take (wrong field count, quote left open, over 1 MiB) come out
- * as `bad` items in place, so one broken row never stops the rest. Empty lines, and lines
- * whose every cell is blank, are not records.
+ * Parses a CSV byte stream, calling `onItem` synchronously for every record, with the line it
+ * starts on and its raw text. Records csv-parse cannot take (wrong field count, quote left
+ * open, over 1 MiB) come as `bad` items, so one broken row never stops the rest. Empty lines,
+ * and lines whose every cell is blank, are not records.
+ *
+ * Nothing is emitted per record: `onItem` may call `emit` to pass something downstream (a
+ * batch of rows, say), which the returned stream yields with backpressure. Per-record
+ * promises cost more than the parsing itself at these rates.
  */
-export async function* readCsvRecords(
+export function parseCsv<T>(
   bytes: Readable,
+  onItem: (item: CsvItem, emit: (value: T) => void) => void,
   maxRecordBytes = MAX_RECORD_BYTES,
-): AsyncGenerator<CsvItem> {
-  const oversized: OversizedRecord[] = [];
-  const guard = new RecordGuard(maxRecordBytes, (record) => oversized.push(record));
-  const options: Options<ParsedRecord, { record: string[]; raw: string }> = {
+): AsyncIterable<T> {
+  let cursor = 1;
+  // csv-parse's own line counter counts a quoted CRLF twice, so lines are counted here from
+  // each record's raw text, which includes the blank lines skipped before it.
+  const locate = (rawText: string) => {
+    let start = 0;
+    while (rawText.charCodeAt(start) === 10) start++;
+    const endsWithNewline = rawText.charCodeAt(rawText.length - 1) === 10;
+    const raw =
+      start === 0 && !endsWithNewline
+        ? rawText
+        : rawText.slice(start, endsWithNewline ? -1 : undefined);
+    const line = cursor + start;
+    cursor = line + countNewlines(raw) + (endsWithNewline ? 1 : 0);
+    return { raw, line };
+  };
+  const emit = (value: T) => {
+    parser.push(value);
+  };
+  const guard = new RecordGuard(maxRecordBytes, (record: OversizedRecord) =>
+    onItem(fromOversized(record), emit),
+  );
+  const options: Options<never, { record: string[]; raw: string }> = {
     bom: true,
     record_delimiter: '\n',
     raw: true,
     relax_quotes: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    on_record: (record) => ({ kind: 'record', cells: record.record, raw: record.raw }),
-    on_skip: (error: CsvError | undefined, raw: string | undefined) => {
-      parser.push({
-        kind: 'skip',
-        code: error?.code ?? 'CSV_ERROR',
-        raw: raw ?? '',
-      } satisfies SkippedRecord);
+    on_record: (record) => {
+      const { raw, line } = locate(record.raw);
+      if (!record.record.every((cell) => cell.trim() === ''))
+        onItem({ kind: 'record', line, cells: record.record, raw }, emit);
+      return null;
+    },
+    on_skip: (error: CsvError | undefined, rawText: string | undefined) => {
+      const { raw, line } = locate(rawText ?? '');
+      if (raw.trim() !== '') {
+        onItem(
+          { kind: 'bad', line, raw, reasons: [SKIP_REASONS[error?.code ?? ''] ?? 'invalid_csv'] },
+          emit,
+        );
+      }
       return undefined;
     },
   };
   const parser = parse(options as unknown as Options);
   pipeline(bytes, guard, parser, () => {});
+  return parser as AsyncIterable<T>;
+}
 
-  // csv-parse's own line counter counts a quoted CRLF twice, so lines are counted here from
-  // each record's raw text, which includes the blank lines skipped before it.
-  let cursor = 1;
-  for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
-    while (oversized.length > 0) yield fromOversized(oversized.shift() as OversizedRecord);
-    let start = 0;
-    while (item.raw.charCodeAt(start) === 10) start++;
-    const endsWithNewline = item.raw.charCodeAt(item.raw.length - 1) === 10;
-    const raw = item.raw.slice(start, endsWithNewline ? -1 : undefined);
-    const line = cursor + start;
-    cursor = line + countNewlines(raw) + (endsWithNewline ? 1 : 0);
-    if (item.kind === 'record') {
-      if (item.cells.every((cell) => cell.trim() === '')) continue;
-      yield { kind: 'record', line, cells: item.cells, raw };
-    } else if (raw.trim() !== '') {
-      yield { kind: 'bad', line, raw, reasons: [SKIP_REASONS[item.code] ?? 'invalid_csv'] };
-    }
-  }
-  while (oversized.length > 0) yield fromOversized(oversized.shift() as OversizedRecord);
+/** Every record as an item, one at a time: for tools and tests; ingestion uses parseCsv. */
+export async function* readCsvRecords(
+  bytes: Readable,
+  maxRecordBytes = MAX_RECORD_BYTES,
+): AsyncGenerator<CsvItem> {
+  yield* parseCsv<CsvItem>(bytes, (item, emit) => emit(item), maxRecordBytes);
 }
 
 function fromOversized(record: OversizedRecord): CsvItem {

@@ -14,6 +14,8 @@ const EPOCH_MILLIS = /^\d{13}$/;
  * instant between 2000 and 24 h after `now`. A time without a zone is UTC.
  */
 export function parseEventTime(text: string, now: number): string | null {
+  const fast = canonical(text, now);
+  if (fast !== undefined) return fast;
   let millis: number;
   let extraMicros = '';
   if (EPOCH_SECONDS.test(text)) {
@@ -70,3 +72,74 @@ function parseOffset(zone: string | undefined): number | null {
   if (hours > 14 || minutes > 59) return null;
   return sign * (hours * 60 + minutes) * 60_000;
 }
+
+/** Start of day (ms) of the last valid `YYYY-MM-DD` seen: a file's events share a few days. */
+let lastDay = '';
+let lastDayStart = 0;
+
+const digit = (text: string, i: number) => {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (text: string, i: number) => {
+  const a = digit(text, i);
+  const b = digit(text, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * The form producers mostly send and the generator writes, `YYYY-MM-DDTHH:MM:SS.sssZ`, checked
+ * without a regular expression or a Date per row; it is already its own canonical output.
+ * Undefined for anything else, which takes the general path.
+ */
+function canonical(text: string, now: number): string | null | undefined {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(23) !== 90 /* Z */ ||
+    text.charCodeAt(10) !== 84 /* T */
+  )
+    return undefined;
+  if (
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[13] !== ':' ||
+    text[16] !== ':' ||
+    text[19] !== '.'
+  )
+    return undefined;
+  const day = text.slice(0, 10);
+  if (day !== lastDay) {
+    const year = Number(day.slice(0, 4));
+    const month = two(text, 5);
+    const date = two(text, 8);
+    if (!Number.isInteger(year) || month < 1 || month > 12 || date < 1) return undefined;
+    const start = Date.UTC(year, month - 1, date);
+    const check = new Date(start);
+    if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) return null;
+    lastDay = day;
+    lastDayStart = start;
+  }
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  const [d1, d2, d3] = [digit(text, 20), digit(text, 21), digit(text, 22)];
+  if (
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    d1 < 0 ||
+    d2 < 0 ||
+    d3 < 0
+  ) {
+    return undefined;
+  }
+  const ms = d1 * 100 + d2 * 10 + d3;
+  const millis = lastDayStart + hour * 3_600_000 + minute * 60_000 + second * 1_000 + ms;
+  if (millis < MIN_TIME || millis > now + MAX_AHEAD_MS) return null;
+  return text;
+}
+
+const MIN_TIME = Date.UTC(MIN_YEAR, 0, 1);

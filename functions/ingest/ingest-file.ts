@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type HeaderResolution, resolveHeader } from './columns.ts';
 import { openContent } from './content.ts';
-import { readCsvRecords } from './csv-records.ts';
+import { type CsvItem, parseCsv } from './csv-records.ts';
 import { DuplicateKeyError } from './errors.ts';
 import { eventIdDeriver } from './event-id.ts';
 import type {
@@ -86,7 +86,7 @@ async function loadFile(
     if (content.kind === 'not_csv') return rejectedFile(content.reason, deps.log);
     const pass = new FilePass(content.stream, ref, now, deps.log);
     try {
-      const { loaded, duplicate } = await load.loadEvents(pass.rows(), mode);
+      const { loaded, duplicate } = await load.loadEvents(pass.batches(), mode);
       if (pass.fileError !== null) {
         await load.discardRows();
         return rejectedFile(pass.fileError, deps.log);
@@ -121,6 +121,9 @@ async function loadFile(
   }
 }
 
+/** Rows handed to the database per batch. */
+const BATCH_ROWS = 1_000;
+
 /** One read of the file: validated rows out, rejected rows into the spool. */
 class FilePass {
   readonly spool = new RejectSpool();
@@ -142,16 +145,21 @@ class FilePass {
     };
   }
 
-  async *rows(): AsyncGenerator<EventRow> {
-    let header: HeaderResolution | null = null;
+  /**
+   * Validated rows in batches. Parsing, checking and quarantining happen synchronously per
+   * record inside the parser's callback; only whole batches cross an await.
+   */
+  async *batches(): AsyncGenerator<EventRow[]> {
     let ctx: RowContext | null = null;
-    for await (const item of readCsvRecords(this.stream)) {
+    let batch: EventRow[] = [];
+    const onItem = (item: CsvItem, emit: (rows: EventRow[]) => void) => {
+      if (this.fileError !== null) return;
       if (ctx === null) {
         if (item.kind === 'bad') {
           this.fileError = `invalid_header: ${item.reasons.join(', ')}`;
           return;
         }
-        header = resolveHeader(item.cells);
+        const header: HeaderResolution = resolveHeader(item.cells);
         if (header.missing.length > 0) {
           this.fileError = `missing_columns: ${header.missing.join(', ')}`;
           return;
@@ -163,16 +171,28 @@ class FilePass {
           });
         }
         ctx = { ...this.ctx, columns: header.index };
-        continue;
+        return;
       }
       if (item.kind === 'bad') {
-        await this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: item.reasons });
-        continue;
+        this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: item.reasons });
+        return;
       }
       const result = validateRecord(item.cells, item.line, ctx);
-      if (result.ok) yield result.row;
-      else await this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: result.reasons });
+      if (!result.ok) {
+        this.spool.add({ lineNumber: item.line, raw: item.raw, reasons: result.reasons });
+        return;
+      }
+      batch.push(result.row);
+      if (batch.length >= BATCH_ROWS) {
+        emit(batch);
+        batch = [];
+      }
+    };
+    for await (const full of parseCsv(this.stream, onItem)) {
+      if (this.fileError !== null) return;
+      yield full;
     }
+    if (this.fileError === null && batch.length > 0) yield batch;
   }
 }
 

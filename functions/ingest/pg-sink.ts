@@ -97,7 +97,7 @@ class PgFileLoad implements FileLoad {
     this.fileId = fileId;
   }
 
-  async loadEvents(rows: AsyncIterable<EventRow>, mode: 'direct' | 'merge') {
+  async loadEvents(rows: AsyncIterable<readonly EventRow[]>, mode: 'direct' | 'merge') {
     if (mode === 'direct') {
       try {
         const loaded = await this.copy(
@@ -138,7 +138,11 @@ class PgFileLoad implements FileLoad {
   }
 
   loadRejected(rows: AsyncIterable<RejectedRow>): Promise<number> {
-    return this.copy(`COPY rejected_rows (${REJECTED_COLUMNS}) FROM STDIN`, rows, rejectedLine);
+    return this.copy(
+      `COPY rejected_rows (${REJECTED_COLUMNS}) FROM STDIN`,
+      inBatches(rows),
+      rejectedLine,
+    );
   }
 
   async discardRows(): Promise<void> {
@@ -188,7 +192,7 @@ class PgFileLoad implements FileLoad {
    */
   private async copy<T>(
     sql: string,
-    rows: AsyncIterable<T>,
+    batches: AsyncIterable<readonly T[]>,
     line: (row: T, fileId: string) => string,
   ) {
     const stream = this.client.query(copyFrom(sql));
@@ -204,9 +208,9 @@ class PgFileLoad implements FileLoad {
     let chunk = '';
     let sourceError: unknown = null;
     try {
-      for await (const row of rows) {
-        chunk += line(row, this.fileId);
-        count++;
+      for await (const batch of batches) {
+        for (const row of batch) chunk += line(row, this.fileId);
+        count += batch.length;
         if (chunk.length >= COPY_CHUNK) {
           if (refused || stream.destroyed) break;
           const ok = stream.write(chunk);
@@ -227,4 +231,17 @@ class PgFileLoad implements FileLoad {
     if (sourceError) throw sourceError;
     return count;
   }
+}
+
+/** Groups a row stream into arrays for COPY. */
+async function* inBatches<T>(rows: AsyncIterable<T>, size = 1_000): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -40,12 +40,12 @@ export interface LedgerEntry extends FileOutcome {
 export interface FileLoad {
   readonly fileId: string;
   /**
-   * Loads rows. `direct` streams straight into the events table and throws
+   * Loads rows, in batches. `direct` streams straight into the events table and throws
    * DuplicateKeyError, with nothing kept, at the first event_id already stored or repeated;
    * `merge` skips such rows and counts them.
    */
   loadEvents(
-    rows: AsyncIterable<EventRow>,
+    batches: AsyncIterable<readonly EventRow[]>,
     mode: 'direct' | 'merge',
   ): Promise<{ loaded: number; duplicate: number }>;
   loadRejected(rows: AsyncIterable<RejectedRow>): Promise<number>;

@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,12 +7,13 @@ import type { RejectedRow } from './ports.ts';
 /**
  * Holds a file's rejected rows until the events are loaded (one connection runs one COPY at
  * a time). Kept in memory up to a budget, then spilled to a temporary file as JSON lines, so
- * a file of nothing but bad rows still streams in bounded memory.
+ * a file of nothing but bad rows still streams in bounded memory. Adding is synchronous: it
+ * runs inside the parser's per-record callback.
  */
 export class RejectSpool {
   private readonly memory: RejectedRow[] = [];
   private memoryBytes = 0;
-  private spill: { dir: string; path: string; out: WriteStream } | null = null;
+  private spill: { dir: string; path: string; fd: number; pending: string } | null = null;
   count = 0;
   private readonly budgetBytes: number;
 
@@ -21,38 +21,28 @@ export class RejectSpool {
     this.budgetBytes = budgetBytes;
   }
 
-  /** Adds a row; resolves at once unless the spill file needs to drain. */
-  add(row: RejectedRow): Promise<void> | undefined {
+  add(row: RejectedRow): void {
     this.count++;
     if (this.spill === null && this.memoryBytes + row.raw.length * 2 <= this.budgetBytes) {
       this.memory.push(row);
       this.memoryBytes += row.raw.length * 2 + 64;
-      return undefined;
+      return;
     }
-    return this.write(row);
-  }
-
-  private async write(row: RejectedRow): Promise<void> {
     if (this.spill === null) {
-      const dir = await mkdtemp(join(tmpdir(), 'shopstream-rejects-'));
+      const dir = mkdtempSync(join(tmpdir(), 'shopstream-rejects-'));
       const path = join(dir, 'rows.jsonl');
-      this.spill = { dir, path, out: createWriteStream(path) };
+      this.spill = { dir, path, fd: openSync(path, 'w'), pending: '' };
     }
-    const { out } = this.spill;
-    if (!out.write(`${JSON.stringify(row)}\n`)) {
-      await new Promise<void>((resolve) => out.once('drain', resolve));
-    }
+    this.spill.pending += `${JSON.stringify(row)}\n`;
+    if (this.spill.pending.length > 1024 * 1024) this.flush();
   }
 
   async *rows(): AsyncGenerator<RejectedRow> {
     yield* this.memory;
     if (this.spill === null) return;
-    const { out, path } = this.spill;
-    await new Promise<void>((resolve, reject) =>
-      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
+    this.flush();
     const lines = createInterface({
-      input: createReadStream(path),
+      input: createReadStream(this.spill.path),
       crlfDelay: Number.POSITIVE_INFINITY,
     });
     for await (const line of lines) {
@@ -63,9 +53,16 @@ export class RejectSpool {
   async dispose(): Promise<void> {
     this.memory.length = 0;
     if (this.spill) {
-      this.spill.out.destroy();
-      await rm(this.spill.dir, { recursive: true, force: true });
+      closeSync(this.spill.fd);
+      rmSync(this.spill.dir, { recursive: true, force: true });
       this.spill = null;
+    }
+  }
+
+  private flush() {
+    if (this.spill && this.spill.pending !== '') {
+      writeSync(this.spill.fd, this.spill.pending);
+      this.spill.pending = '';
     }
   }
 }

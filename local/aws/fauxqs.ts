@@ -34,6 +34,8 @@ export interface FauxqsStores {
 export interface FauxqsApp {
   readonly app: ReturnType<typeof buildApp>;
   readonly stores: FauxqsStores;
+  /** Puts a message on a standard queue directly, as SendMessage would, without an HTTP round trip. */
+  enqueue(queueArn: string, body: string): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,18 @@ export async function buildFauxqs(options: {
   return {
     app,
     stores: { s3: s3Store as S3StoreView, sqs: sqsStore },
+    enqueue(queueArn, body) {
+      const queue = sqsStore.getQueueByArn(queueArn);
+      if (!queue) throw new Error(`no queue ${queueArn}`);
+      const delay = Number.parseInt(queue.attributes.DelaySeconds ?? '0', 10);
+      queue.enqueue(
+        (SqsStore as unknown as { createMessage: (...a: unknown[]) => unknown }).createMessage(
+          body,
+          {},
+          delay > 0 ? delay : undefined,
+        ),
+      );
+    },
     async close() {
       await app.close();
       persistence.close();

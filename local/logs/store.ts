@@ -1,4 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export interface LogEvent {
@@ -12,6 +19,7 @@ interface Stream {
   readonly creationTime: number;
   readonly events: LogEvent[];
   readonly file: string;
+  out?: WriteStream;
 }
 
 interface Group {
@@ -86,13 +94,28 @@ export class LogStore {
       ingestionTime: now,
     }));
     stream.events.push(...events);
-    appendFileSync(stream.file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    stream.out ??= createWriteStream(stream.file, { flags: 'a' });
+    stream.out.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     for (const listener of this.listeners) listener(groupName, streamName, events);
   }
 
   onEvents(listener: (group: string, stream: string, events: LogEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Flushes and closes the streams' files. */
+  async close(): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const group of this.groups.values()) {
+      for (const stream of group.streams.values()) {
+        const out = stream.out;
+        if (!out) continue;
+        stream.out = undefined;
+        closing.push(new Promise((resolve) => out.end(() => resolve())));
+      }
+    }
+    await Promise.all(closing);
   }
 
   groupsList(): Group[] {

@@ -70,4 +70,15 @@ describe('parseEventTime', () => {
     expect(parse('2026-11-23T12:00:00Z')).toBe('2026-11-23T12:00:00.000Z');
     expect(parse('2026-11-23T12:00:00.001Z')).toBeNull();
   });
+
+  it('checks the canonical form as strictly as the others', () => {
+    expect(parse('2026-11-20T10:00:00.123Z')).toBe('2026-11-20T10:00:00.123Z');
+    expect(parse('2026-02-30T10:00:00.000Z')).toBeNull();
+    expect(parse('2026-11-20T24:00:00.000Z')).toBeNull();
+    expect(parse('2026-11-20T10:00:00.12xZ')).toBeNull();
+    expect(parse('1999-12-31T23:59:59.999Z')).toBeNull();
+    expect(parse('2026-11-23T12:00:00.000Z')).toBe('2026-11-23T12:00:00.000Z');
+    expect(parse('2026-11-23T12:00:00.001Z')).toBeNull();
+    expect(parse('2024-02-29T00:00:00.000Z')).toBe('2024-02-29T00:00:00.000Z');
+  });
 });
