@@ -86,7 +86,9 @@ export function parseCsv<T>(
       return undefined;
     },
   };
-  const parser = parse(options as unknown as Options);
+  // Few batches in flight (csv-parse hands stream options to its Transform): what waits here
+  // is live memory, and it survives into V8's old space.
+  const parser = parse({ ...options, readableHighWaterMark: 4 } as unknown as Options);
   pipeline(bytes, guard, parser, () => {});
   return parser as AsyncIterable<T>;
 }

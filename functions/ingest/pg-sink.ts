@@ -16,7 +16,7 @@ import type { ObjectRef } from './s3-event.ts';
 import type { EventRow } from './validate.ts';
 
 /** Rows are handed to COPY in chunks of about this many characters. */
-const COPY_CHUNK = 256 * 1024;
+const COPY_CHUNK = 64 * 1024;
 const UNIQUE_VIOLATION = '23505';
 
 /** The PostgreSQL side of ingestion: the ledger, COPY into events, the quarantine. */
