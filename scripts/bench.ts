@@ -415,7 +415,8 @@ function writeReport(r: Result) {
   let history = '';
   if (existsSync(path)) {
     const existing = readFileSync(path, 'utf8');
-    const at = existing.indexOf('## What changed');
+    // Everything after the figures (what is measured, what changed) is kept as written.
+    const at = existing.indexOf('## What is measured');
     if (at !== -1) history = `\n${existing.slice(at)}`;
   }
   writeFileSync(path, `${header}${current}${history}`);
