@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -28,15 +29,17 @@ export interface EventSourceStats {
 }
 
 /**
- * An SQS event source mapping as Lambda runs it: pollers long-poll the queue, gather a batch
+ * An SQS event source mapping as Lambda runs it: pollers poll the queue (2 s waits), gather a batch
  * (until it is full or the batching window closes), invoke the function synchronously and
  * delete what succeeded. What is not deleted comes back after the visibility timeout; SQS's
  * redrive policy moves it to the dead-letter queue after maxReceiveCount receives.
  */
 export class SqsEventSource {
   readonly stats: EventSourceStats = { invocations: 0, failedInvocations: 0, messagesDeleted: 0 };
-  private readonly abort = new AbortController();
+  private stopping = false;
   private readonly loops: Promise<void>[] = [];
+  /** Receipt handles of messages received and not yet settled, by message id. */
+  private readonly held = new Map<string, string>();
   private readonly config: SqsEventSourceConfig;
   private readonly sqs: SQSClient;
   private readonly lambda: LambdaService;
@@ -51,27 +54,58 @@ export class SqsEventSource {
     for (let i = 0; i < this.config.maxConcurrency; i++) this.loops.push(this.poll());
   }
 
+  /**
+   * Stops polling. Receives are short (2 s), so none is left dangling; messages still held
+   * (received, or in an invocation the cloud is about to stop) are made visible again at once,
+   * rather than after a visibility timeout of up to half an hour. A file whose transaction
+   * committed before the stop is skipped by the ledger when it comes back.
+   */
   async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.allSettled(this.loops);
+    this.stopping = true;
+    await Promise.race([
+      Promise.allSettled(this.loops),
+      new Promise((resolve) => setTimeout(resolve, 3_000)),
+    ]);
+    await this.release([...this.held.values()]);
+  }
+
+  private async release(receiptHandles: string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const chunk = receiptHandles.slice(i, i + 10);
+      await this.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.config.queueUrl,
+            Entries: chunk.map((handle, j) => ({
+              Id: String(j),
+              ReceiptHandle: handle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        )
+        .catch(() => {});
+    }
   }
 
   private async poll(): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
+    while (!this.stopping) {
       try {
-        const batch = await this.gather(signal);
-        if (batch.length > 0) await this.deliver(batch);
-      } catch (error) {
-        if (signal.aborted) return;
+        const batch = await this.gather();
+        if (batch.length === 0) continue;
+        if (this.stopping) {
+          await this.release(batch.map((m) => m.ReceiptHandle as string));
+          return;
+        }
+        await this.deliver(batch);
+      } catch {
+        if (this.stopping) return;
         // The queue is briefly unavailable (restarting, say): back off and poll again.
         await new Promise((resolve) => setTimeout(resolve, 1_000));
-        void error;
       }
     }
   }
 
-  private async receive(max: number, waitSeconds: number, signal: AbortSignal): Promise<Message[]> {
+  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
     const out = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.config.queueUrl,
@@ -80,23 +114,23 @@ export class SqsEventSource {
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: signal },
     );
-    return out.Messages ?? [];
+    const messages = out.Messages ?? [];
+    for (const m of messages) this.held.set(m.MessageId as string, m.ReceiptHandle as string);
+    return messages;
   }
 
-  private async gather(signal: AbortSignal): Promise<Message[]> {
+  private async gather(): Promise<Message[]> {
     const { batchSize, batchingWindowSeconds } = this.config;
-    const batch = await this.receive(batchSize, 20, signal);
+    const batch = await this.receive(batchSize, 2);
     if (batch.length === 0 || batchingWindowSeconds === 0) return batch;
     const closes = Date.now() + batchingWindowSeconds * 1000;
-    while (batch.length < batchSize && !signal.aborted) {
+    while (batch.length < batchSize && !this.stopping) {
       const left = closes - Date.now();
       if (left <= 0) break;
       const more = await this.receive(
         batchSize - batch.length,
-        Math.min(20, Math.ceil(left / 1000)),
-        signal,
+        Math.min(2, Math.ceil(left / 1000)),
       );
       batch.push(...more);
     }
@@ -105,7 +139,14 @@ export class SqsEventSource {
 
   private async deliver(batch: Message[]): Promise<void> {
     const event = { Records: batch.map((m) => this.record(m)) };
-    const result = await this.lambda.invoke(this.config.functionName, event);
+    let result: Awaited<ReturnType<LambdaService['invoke']>>;
+    try {
+      result = await this.lambda.invoke(this.config.functionName, event);
+    } catch (error) {
+      if (this.stopping) return;
+      throw error;
+    }
+    if (this.stopping && result.error) return;
     this.stats.invocations++;
     const failed = result.error !== undefined;
     if (failed) this.stats.failedInvocations++;
@@ -118,6 +159,9 @@ export class SqsEventSource {
       ),
     );
     const toDelete = batch.filter((m) => keep.has(m.MessageId as string));
+    // What is not deleted waits out its visibility timeout, as on AWS: no longer ours to release.
+    for (const m of batch)
+      if (!keep.has(m.MessageId as string)) this.held.delete(m.MessageId as string);
     for (let i = 0; i < toDelete.length; i += 10) {
       const chunk = toDelete.slice(i, i + 10);
       await this.sqs.send(
@@ -130,6 +174,7 @@ export class SqsEventSource {
         }),
       );
       this.stats.messagesDeleted += chunk.length;
+      for (const m of chunk) this.held.delete(m.MessageId as string);
     }
   }
 
