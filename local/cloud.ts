@@ -5,10 +5,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { CustomResources } from './cloudformation/custom-resources.ts';
 import { deployStack } from './cloudformation/deploy.ts';
-import type { EventSourceMappingSpec, ScheduleSpec } from './cloudformation/resources.ts';
+import type { ScheduleSpec } from './cloudformation/resources.ts';
 import { StateFile } from './cloudformation/state.ts';
 import { LambdaService } from './lambda/service.ts';
-import { SqsEventSource } from './lambda/sqs-event-source.ts';
+import { type EventSourceMappingSpec, SqsEventSource } from './lambda/sqs-event-source.ts';
 import { logsActions } from './logs/api.ts';
 import { LogStore } from './logs/store.ts';
 import { LocalDatabase } from './postgres/database.ts';
@@ -177,17 +177,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     .filter((spec) => spec.enabled)
     .map((spec) => {
       const source = new SqsEventSource(
-        {
-          id: spec.id,
-          queueUrl: queueUrl(spec.queueArn),
-          queueArn: spec.queueArn,
-          functionName: spec.functionName,
-          batchSize: spec.batchSize,
-          batchingWindowSeconds: spec.batchingWindowSeconds,
-          reportBatchItemFailures: spec.reportBatchItemFailures,
-          maxConcurrency: spec.maxConcurrency,
-          region,
-        },
+        { ...spec, queueUrl: queueUrl(spec.queueArn), region },
         sqs,
         lambda,
       );

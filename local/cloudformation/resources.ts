@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { FunctionConfig } from '../lambda/environment.ts';
 import type { LambdaService } from '../lambda/service.ts';
+import type { EventSourceMappingSpec } from '../lambda/sqs-event-source.ts';
 import type { LogStore } from '../logs/store.ts';
 import type { LocalDatabase } from '../postgres/database.ts';
 import type { QueueNotification, S3Notifications } from '../s3/notifications.ts';
@@ -18,17 +19,6 @@ import type { ResourceState } from './state.ts';
 
 export class UnsupportedResourceError extends Error {
   override name = 'UnsupportedResourceError';
-}
-
-export interface EventSourceMappingSpec {
-  readonly id: string;
-  readonly queueArn: string;
-  readonly functionName: string;
-  readonly batchSize: number;
-  readonly batchingWindowSeconds: number;
-  readonly reportBatchItemFailures: boolean;
-  readonly maxConcurrency: number;
-  readonly enabled: boolean;
 }
 
 export interface ScheduleSpec {

@@ -8,9 +8,9 @@ import {
 import { messagesToDelete } from './batch-response.ts';
 import type { LambdaService } from './service.ts';
 
-export interface SqsEventSourceConfig {
+/** An AWS::Lambda::EventSourceMapping from an SQS queue, as the template states it. */
+export interface EventSourceMappingSpec {
   readonly id: string;
-  readonly queueUrl: string;
   readonly queueArn: string;
   readonly functionName: string;
   /** Up to 10,000. */
@@ -19,6 +19,12 @@ export interface SqsEventSourceConfig {
   readonly reportBatchItemFailures: boolean;
   /** Concurrent invocations this mapping may drive. */
   readonly maxConcurrency: number;
+  readonly enabled: boolean;
+}
+
+/** The mapping plus where its queue answers on the embedded cloud. */
+export interface SqsEventSourceConfig extends EventSourceMappingSpec {
+  readonly queueUrl: string;
   readonly region: string;
 }
 
