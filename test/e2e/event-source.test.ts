@@ -1,5 +1,5 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -66,6 +66,28 @@ describe('SQS event source mapping on the embedded cloud', () => {
     expect(seen.get(ok1 as string)).toEqual(['1']);
     expect(seen.get(ok2 as string)).toEqual(['1']);
     await waitFor('the queue to drain', async () => (await depth(out.QueueUrl as string)) === 0);
+  });
+
+  it("sizes each environment's heap from the function's memory, as Lambda does", async () => {
+    const sent = await t.sqs.send(
+      new SendMessageCommand({ QueueUrl: out.QueueUrl, MessageBody: 'heap' }),
+    );
+    const key = await waitFor('the message to be delivered', async () => {
+      const listed = await t.s3.send(
+        new ListObjectsV2Command({
+          Bucket: out.BucketName,
+          Prefix: `deliveries/${sent.MessageId}/`,
+        }),
+      );
+      return listed.Contents?.[0]?.Key;
+    });
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: out.BucketName, Key: key }));
+    const { heapLimitMb } = JSON.parse(
+      await (got.Body as { transformToString(): Promise<string> }).transformToString(),
+    );
+    // 128 MB: 116 MB of old generation and three 4 MB semi-spaces; Node's own default is GBs.
+    expect(heapLimitMb).toBeGreaterThanOrEqual(116);
+    expect(heapLimitMb).toBeLessThanOrEqual(136);
   });
 
   it('retries a batch whose invocation timed out, in a fresh environment', async () => {
