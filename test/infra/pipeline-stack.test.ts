@@ -61,6 +61,18 @@ describe('ingest path', () => {
     expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
   });
 
+  it('sizes the ingest heap itself, both spaces, so the runtime keeps out of it', () => {
+    const [, ingest] = ingestFunction();
+    const [, generator] = generatorFunction();
+    const options = (f: typeof ingest) =>
+      (f.Properties.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS;
+    expect(ingest.Properties.MemorySize).toBe(1024);
+    expect(options(ingest)).toBe(
+      '--enable-source-maps --max-semi-space-size=16 --max-old-space-size=922',
+    );
+    expect(options(generator)).toBe('--enable-source-maps');
+  });
+
   it('encrypts both queues and refuses non-TLS access to them', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
     expect(queues).toHaveLength(2);
