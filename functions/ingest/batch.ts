@@ -21,8 +21,7 @@ export interface BatchDeps {
  */
 export function createBatchHandler(deps: BatchDeps) {
   const { logger, metrics } = deps;
-  const logFor = (keys: Record<string, string>) =>
-    toLog(logger.createChild({ persistentKeys: keys }));
+  const logFor = (keys: Record<string, string>) => keyedLog(logger, keys);
 
   const handleRecord = async (record: SQSRecord) => {
     const receipt = { messageId: record.messageId, receivedAt: new Date() };
@@ -93,11 +92,16 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function toLog(logger: Logger): Log {
+/**
+ * A log whose every line carries `keys`. The keys go with each call rather than into a
+ * `createChild` logger: a child re-reads its configuration from the environment, and with two
+ * per file that was about 5 % of the function's CPU on files of 100 rows.
+ */
+function keyedLog(logger: Logger, keys: Record<string, string>): Log {
   return {
-    debug: (message, extra) => logger.debug(message, extra ?? {}),
-    info: (message, extra) => logger.info(message, extra ?? {}),
-    warn: (message, extra) => logger.warn(message, extra ?? {}),
-    error: (message, extra) => logger.error(message, extra ?? {}),
+    debug: (message, extra) => logger.debug(message, { ...keys, ...extra }),
+    info: (message, extra) => logger.info(message, { ...keys, ...extra }),
+    warn: (message, extra) => logger.warn(message, { ...keys, ...extra }),
+    error: (message, extra) => logger.error(message, { ...keys, ...extra }),
   };
 }
