@@ -190,6 +190,18 @@ describe('ingest handler against S3 and PostgreSQL', () => {
     expect(await h.ledger(key)).toMatchObject([{ status: 'loaded', rows_loaded: 1 }]);
   });
 
+  it('keeps keys with quotes, backslashes and non-ASCII exactly, and skips them when redelivered', async () => {
+    const key = "incoming/o'brien\\'; DROP TABLE events; --/ünïcødé $$ file.csv";
+    const facts = await h.put(key, csv('quoted-key-1,2026-11-20T10:00:00Z,view,u1,,p1,,,,,'));
+    await h.deliver(facts);
+    await h.deliver(facts);
+    expect(await h.ledger(key)).toMatchObject([{ key, status: 'loaded', rows_loaded: 1 }]);
+    const { rows } = await h.db.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE event_id = 'quoted-key-1'`,
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
   it('acknowledges s3:TestEvent and ignores keys outside incoming/', async () => {
     const before = await h.count('ingested_files');
     const outside = await h.put('archive/old.csv', csv('o1,2026-11-20T10:00:00Z,view,u1,,p1,,,,,'));
