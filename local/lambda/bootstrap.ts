@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { peakRssMb } from './peak-memory.ts';
 
 type Handler = (
   event: unknown,
@@ -139,7 +140,7 @@ process.on('message', async (message: InvokeMessage) => {
   }
   // The marker tells the parent that every line of this invocation has been written.
   process.stdout.write(`\u0000done ${message.requestId}\n`, () => {
-    void send({ ...reply, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+    void send({ ...reply, maxRssMb: peakRssMb() });
   });
   requestId = undefined;
 });
