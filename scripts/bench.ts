@@ -380,7 +380,8 @@ async function main() {
       (k) => values[k as keyof typeof values] !== undefined,
     );
     if (!quick && !ownSizes) writeReport(result);
-    else if (!quick) console.log('\ndocs/performance.md left as it is: these are not the full run\'s sizes');
+    else if (!quick)
+      console.log("\ndocs/performance.md left as it is: these are not the full run's sizes");
   } finally {
     await bench.end();
     await db.end();
