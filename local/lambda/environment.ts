@@ -119,7 +119,9 @@ export class ExecutionEnvironment {
       this.child.once('message', (message: Record<string, unknown>) => {
         if (message.type === 'ready') {
           this.initMs = message.initMs as number;
-          this.state = 'idle';
+          // An environment started for an invocation is already busy with it: marking it idle
+          // here would let a second invocation in, and the first would never be answered.
+          if (this.state === 'starting') this.state = 'idle';
           resolve({ initMs: this.initMs });
         } else {
           this.state = 'dead';
