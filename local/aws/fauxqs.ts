@@ -68,6 +68,10 @@ export async function buildFauxqs(options: {
   // Same order as startFauxqs: load state before wiring persistence into the stores.
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const persistence: any = new (PersistenceManager as Ctor)(...([queuesDir] as never[]));
+  // fauxqs keeps queues in SQLite in WAL mode at the default synchronous=FULL: an fsync for
+  // every send, receive and delete. With NORMAL a commit survives the process crashing, only
+  // not the machine losing power, which is what a local cloud needs (sqlite.org/wal.html).
+  persistence.db.exec('PRAGMA synchronous = NORMAL');
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const objects: any = new (FileS3Persistence as Ctor)(...([objectsDir] as never[]));
   persistence.loadSqsAndSns(sqsStore, snsStore);
