@@ -25,16 +25,15 @@ export type Content =
  * binary formats, or NUL bytes near the start, mean the file is not CSV at all.
  */
 export async function openContent(body: Readable): Promise<Content> {
-  const head = await peek(body, 2);
-  let stream = head.stream;
+  // One look serves both checks: the gzip magic is in the same first bytes as any other.
+  let sniff = await peek(body, SNIFF_BYTES);
   let gzip = false;
-  if (head.bytes[0] === 0x1f && head.bytes[1] === 0x8b) {
+  if (sniff.bytes[0] === 0x1f && sniff.bytes[1] === 0x8b) {
     gzip = true;
     const gunzip = createGunzip();
-    stream.on('error', (error) => gunzip.destroy(error));
-    stream = stream.pipe(gunzip);
+    sniff.stream.on('error', (error) => gunzip.destroy(error));
+    sniff = await peek(sniff.stream.pipe(gunzip), SNIFF_BYTES);
   }
-  const sniff = await peek(stream, SNIFF_BYTES);
   const reason = notCsvReason(sniff.bytes);
   if (reason) {
     sniff.stream.destroy();
@@ -63,7 +62,8 @@ function looksBinary(bytes: Buffer): boolean {
   const header = firstLineEnd === -1 ? bytes : bytes.subarray(0, firstLineEnd);
   if (header.includes(0)) return true;
   let control = 0;
-  for (const b of bytes) {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
     if (b < 0x09 || (b > 0x0d && b < 0x20)) control++;
   }
   return control * 10 > bytes.length;

@@ -14,6 +14,18 @@ describe('openContent', () => {
     }
   });
 
+  it('unwraps gzip that arrives a byte at a time', async () => {
+    const csv = `a,b\n${'1,2\n'.repeat(3000)}`;
+    const bytes = gzipSync(csv);
+    const content = await openContent(Readable.from([...bytes].map((b) => Buffer.from([b]))));
+    expect(content.kind === 'text' && content.gzip && (await text(content.stream))).toBe(csv);
+  });
+
+  it('sniffs what is inside the gzip', async () => {
+    const content = await openContent(Readable.from([gzipSync(Buffer.from('%PDF-1.7\n...'))]));
+    expect(content).toEqual({ kind: 'not_csv', reason: 'not_csv: pdf content' });
+  });
+
   it('passes plain text through untouched, however it is chunked', async () => {
     const content = await openContent(
       Readable.from([Buffer.from('a'), Buffer.from(',b\n'), Buffer.from('1,2')]),
