@@ -97,7 +97,13 @@ export class RecordGuard extends Transform {
       this.dropping = false;
     };
 
-    for (let i = 0; i < chunk.length; i++) {
+    // Where the next LF, CR and quote are, from indexOf, found again only once passed.
+    let nextLF = -1;
+    let nextCR = -1;
+    let nextQuote = -1;
+    const end = chunk.length;
+
+    for (let i = 0; i < end; i++) {
       const byte = chunk[i] as number;
       if (this.pendingCR) {
         this.pendingCR = false;
@@ -114,27 +120,40 @@ export class RecordGuard extends Transform {
         write(QUOTE);
         this.inQuotes = false;
       }
+      // A run of bytes that change no state goes across in one copy. Only LF and quotes matter
+      // inside quotes, LF, CR and quotes outside, where a comma's only effect is that the next
+      // byte starts a field: the run's last byte decides that.
+      if (byte !== LF && byte !== QUOTE && (this.inQuotes || byte !== CR)) {
+        if (nextLF < i) nextLF = indexOr(chunk, LF, i, end);
+        if (nextQuote < i) nextQuote = indexOr(chunk, QUOTE, i, end);
+        let stop = Math.min(nextLF, nextQuote);
+        if (!this.inQuotes) {
+          if (nextCR < i) nextCR = indexOr(chunk, CR, i, end);
+          stop = Math.min(stop, nextCR);
+          this.atFieldStart = chunk[stop - 1] === COMMA;
+        }
+        if (!this.dropping) o += chunk.copy(out, o, i, stop);
+        this.recordBytes += stop - i;
+        i = stop - 1;
+        continue;
+      }
+      // What is left is a quote or a line end.
       if (this.inQuotes) {
         if (byte === QUOTE) {
           this.pendingQuote = true;
-          continue;
-        }
-        if (byte === LF) {
+        } else {
           this.line++;
           this.recordLines++;
+          write(byte);
         }
-        write(byte);
         continue;
       }
       if (byte === LF) {
         endRecord();
       } else if (byte === CR) {
         this.pendingCR = true;
-      } else if (byte === COMMA) {
-        this.atFieldStart = true;
-        write(byte);
       } else {
-        if (byte === QUOTE && this.atFieldStart) this.inQuotes = true;
+        if (this.atFieldStart) this.inQuotes = true;
         this.atFieldStart = false;
         write(byte);
       }
@@ -185,6 +204,11 @@ export class RecordGuard extends Transform {
     this.onOversized({ line: this.recordStartLine, prefix: this.dropPrefix, unclosedQuote });
     this.dropPrefix = Buffer.alloc(0);
   }
+}
+
+function indexOr(chunk: Buffer, byte: number, from: number, end: number): number {
+  const at = chunk.indexOf(byte, from);
+  return at === -1 ? end : at;
 }
 
 function prefixOf(parts: readonly Buffer[]): Buffer {
