@@ -65,8 +65,8 @@ export class PgRowSink implements RowSink {
       const [, inserted] = (await client.query(
         `BEGIN;
          INSERT INTO ingested_files
-           (bucket, key, version_id, etag, sequencer, size_bytes, object_created_at, message_id, status, received_at)
-         VALUES (${values.slice(0, 8).join(', ')}, 'loaded', ${values[8]})
+           (bucket, key, version_id, etag, sequencer, size_bytes, object_created_at, message_id, received_at, status)
+         VALUES (${values.join(', ')}, 'loaded')
          ON CONFLICT (bucket, key, object_version) DO NOTHING
          RETURNING id;
          SAVEPOINT file_rows`,
