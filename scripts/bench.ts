@@ -318,9 +318,12 @@ async function main() {
     },
   });
   const quick = values.quick;
+  // The report records the full run; a quick run, or one with sizes of its own, only prints.
+  let ownSizes = false;
   const size = (name: keyof typeof values, fallback: number): number => {
     const raw = values[name];
     if (raw === undefined) return fallback;
+    ownSizes = true;
     const value = Number(raw);
     if (!Number.isSafeInteger(value) || value < 1)
       throw new Error(`--${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
@@ -407,10 +410,6 @@ async function main() {
     } else {
       printTable(result);
     }
-    // The report records the full run; a quick run, or one with sizes of its own, only prints.
-    const ownSizes = ['rows', 'large', 'stream-seconds', 'warm', 'burst'].some(
-      (k) => values[k as keyof typeof values] !== undefined,
-    );
     if (!quick && !ownSizes) writeReport(result);
     else if (!quick)
       console.log("\ndocs/performance.md left as it is: these are not the full run's sizes");
