@@ -8,7 +8,7 @@
  * writes docs/performance.md; --quick (under a minute, what CI runs), or a run with sizes of
  * its own, only prints.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -337,12 +337,26 @@ async function main() {
     warm: size('warm', quick ? 200 : 1_000),
     burst: size('burst', quick ? 200 : 1_000),
   };
+  // The stack's assembly, the cloud's state (a PostgreSQL of about 2 GB after a full run) and
+  // the environments' spool files all go under one temporary directory, removed at the end.
+  const scratch = mkdtempSync(join(tmpdir(), 'shopstream-bench-'));
+  process.env.TMPDIR = scratch;
+  try {
+    await measure(sizes, { quick, json: values.json, ownSizes });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  sizes: Sizes,
+  { quick, json, ownSizes }: { quick: boolean; json: boolean; ownSizes: boolean },
+) {
   const progress = new Progress();
   progress.update('synthesizing the stack and starting the embedded cloud');
   const t = await startTestCloud(
     // Only the bench's own files: the generator's schedule would fire five minutes in.
     synthPipelineAssembly({ generatorSchedule: 'off' }),
-    mkdtempSync(join(tmpdir(), 'shopstream-bench-')),
   );
   const db = await databaseFromSecret(t);
   // The limit and the core run in a database of their own on the same server.
@@ -405,7 +419,7 @@ async function main() {
       peak_rss_mb: e2e.peakRssMb,
       redelivery_ms: Number(redeliveryMs.toFixed(2)),
     };
-    if (values.json) {
+    if (json) {
       console.log(JSON.stringify(result));
     } else {
       printTable(result);

