@@ -37,6 +37,7 @@ import {
   synthPipelineAssembly,
   type TestCloud,
 } from '../test/helpers/local-cloud.ts';
+import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
 import { Progress } from './lib/progress.ts';
 import { PROJECT_ROOT, runCommand } from './lib/target.ts';
 
@@ -316,7 +317,17 @@ async function endToEnd(
   // Sustained throughput of small files: a burst, as fast as they can be put.
   progress.update(`end to end: a burst of ${sizes.burst} small files`);
   const burstKeys = Array.from({ length: sizes.burst }, (_, i) => `incoming/bench/burst-${i}.csv`);
+  // What the burst cost in CPU, and how much of the machine the host took meanwhile: the burst
+  // saturates both cores, so these say whether a slow burst was slow code or a slow machine.
+  const cpuBefore = cpuSnapshot();
   const smallFilesPerS = await flood(burstKeys, files.splice(0, sizes.burst));
+  const cpuAfter = cpuSnapshot();
+  const burstCpu =
+    cpuBefore && cpuAfter
+      ? cpuBetween(cpuBefore, cpuAfter, (pid, name) =>
+          pid === process.pid ? 'cloud' : name === 'postgres' ? 'postgres' : 'functions',
+        )
+      : null;
 
   // Peak memory of the ingest environment that loaded the large file, from its REPORT line.
   const reports = await t.logs.send(
@@ -340,6 +351,7 @@ async function endToEnd(
     p99: percentile(latencies, 0.99),
     warmupFilesPerS,
     smallFilesPerS,
+    burstCpu,
     peakRssMb: peak,
   };
 }
@@ -463,6 +475,7 @@ async function measure(
       e2e_p99_ms: Math.round(e2e.p99),
       warmup_files_per_s: Math.round(e2e.warmupFilesPerS),
       small_files_per_s: Math.round(e2e.smallFilesPerS),
+      ...burstFigures(e2e.burstCpu, sizes.burst),
       peak_rss_mb: e2e.peakRssMb,
       redelivery_ms: Number(redeliveryMs.toFixed(2)),
     };
@@ -482,6 +495,19 @@ async function measure(
 }
 
 type Result = Record<string, string | number>;
+
+/** The burst's CPU a file, in all and by process group, and the host's steal, where /proc tells. */
+function burstFigures(cpu: CpuUsed | null, files: number): Result {
+  if (!cpu) return { burst_cpu_ms_per_file: 'n/a', burst_cpu_split: 'n/a', burst_steal_pct: 'n/a' };
+  const perFile = (seconds: number) => ((seconds * 1000) / files).toFixed(1);
+  const groups = ['functions', 'postgres', 'cloud'];
+  const total = [...cpu.seconds.values()].reduce((a, b) => a + b, 0);
+  return {
+    burst_cpu_ms_per_file: Number(perFile(total)),
+    burst_cpu_split: groups.map((g) => `${g} ${perFile(cpu.seconds.get(g) ?? 0)}`).join(', '),
+    burst_steal_pct: Number((cpu.stealShare * 100).toFixed(1)),
+  };
+}
 
 const TARGETS: Record<string, (r: Result) => string> = {
   ratio: (r) => check(Number(r.ratio) >= 0.9, '>= 0.9'),
