@@ -104,7 +104,7 @@ describe('SQS event source mapping on the embedded cloud', () => {
       new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"Task timed out after"' }),
     );
     expect(timedOut.events?.length).toBeGreaterThanOrEqual(1);
-    expect(timedOut.events?.[0]?.message).toMatch(/Task timed out after 1\.\d\d seconds/);
+    expect(timedOut.events?.[0]?.message).toMatch(/Task timed out after 3\.\d\d seconds/);
     const reports = await t.logs.send(
       new FilterLogEventsCommand({
         logGroupName: group,
