@@ -101,8 +101,11 @@ export function readSettings(node: Node): PipelineSettings {
     external,
     generatorSchedule,
     ingestTimeoutSeconds: int('ingestTimeoutSeconds', 300, 1, 900),
-    ingestMaxConcurrency: int('ingestMaxConcurrency', 10, 2, 1000),
-    connectionsPerInvocation: int('connectionsPerInvocation', 2, 1, 20),
+    // Twenty connections either way, the database being what every target shares: five
+    // environments loading four files each took a 1,000-file burst on two cores with about a
+    // quarter less function CPU a file than ten loading two (docs/performance.md).
+    ingestMaxConcurrency: int('ingestMaxConcurrency', 5, 2, 1000),
+    connectionsPerInvocation: int('connectionsPerInvocation', 4, 1, 20),
     deletionProtection: get('deletionProtection') === 'true',
   };
 }

@@ -255,7 +255,7 @@ async function endToEnd(
 
   // The targets are for warm functions. An environment's first few hundred files run slower
   // while V8 compiles the code that runs once per file (docs/performance.md), so the warm-up
-  // gives each of the ten environments about 300; its own rate is reported too.
+  // gives each of the five environments about 600; its own rate is reported too.
   const total = sizes.streamSeconds * sizes.streamFilesPerSecond;
   const files = smallFiles(sizes.warm + total + sizes.burst, 100);
   progress.update(`end to end: warming the ingest environments with ${sizes.warm} small files`);

@@ -15,6 +15,6 @@ export function loadIngestConfig(): IngestConfig {
     bucket: requiredString('BUCKET_NAME'),
     prefix: optionalString('INCOMING_PREFIX', 'incoming/'),
     databaseSecretId: requiredString('DATABASE_SECRET_ARN'),
-    connectionsPerInvocation: integer('DB_CONNECTIONS_PER_INVOCATION', 2, 1, 20),
+    connectionsPerInvocation: integer('DB_CONNECTIONS_PER_INVOCATION', 4, 1, 20),
   };
 }

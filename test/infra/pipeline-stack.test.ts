@@ -33,8 +33,9 @@ describe('ingest path', () => {
       FunctionName: { Ref: ingestId },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
-      ScalingConfig: { MaximumConcurrency: 10 },
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
+    expect(functionWithEnv('DB_CONNECTIONS_PER_INVOCATION', '4')[0]).toBe(ingestId);
   });
 
   it('gives the queue a visibility timeout of at least six times the function timeout', () => {
@@ -232,11 +233,11 @@ describe('database', () => {
 
 describe('connection budget', () => {
   it('passes at the default and fails synth, with a clear message, past the budget', () => {
-    expect(() => checkConnectionBudget(10, 2, 70)).not.toThrow();
+    expect(() => checkConnectionBudget(5, 4, 70)).not.toThrow();
     expect(() => checkConnectionBudget(34, 2, 70)).not.toThrow();
     expect(() => checkConnectionBudget(35, 2, 70)).toThrow(ConnectionBudgetError);
     expect(() => synthPipeline({ ingestMaxConcurrency: 60 })).toThrow(
-      /ingest maximum concurrency 60 x 2 connections per invocation \+ 2 reserved = 122 connections, over the database's budget of 70/,
+      /ingest maximum concurrency 60 x 4 connections per invocation \+ 2 reserved = 242 connections, over the database's budget of 70/,
     );
   });
 });
