@@ -1,6 +1,8 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { type CsvError, parse } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
 import { type CsvItem, readCsvRecords } from '../../../../functions/ingest/csv-records.ts';
+import { RecordGuard } from '../../../../functions/ingest/record-guard.ts';
 
 async function read(
   input: string | Buffer,
@@ -134,6 +136,93 @@ describe('readCsvRecords on arbitrary input', () => {
           `case ${n}: ${JSON.stringify(input)}`,
         ).toEqual(whole);
       }
+    }
+  });
+});
+
+/**
+ * The reference: every record through one csv-parse stream, as ingestion parsed before records
+ * without quotes were split directly. Line numbers come from each record's raw text, which
+ * includes the empty lines skipped before it.
+ */
+async function referenceRead(input: string): Promise<CsvItem[]> {
+  const items: CsvItem[] = [];
+  let cursor = 1;
+  const locate = (rawText: string) => {
+    let start = 0;
+    while (rawText[start] === '\n') start++;
+    const endsWithNewline = rawText.endsWith('\n');
+    const raw = rawText.slice(start, endsWithNewline ? -1 : undefined);
+    const line = cursor + start;
+    cursor = line + raw.split('\n').length - 1 + (endsWithNewline ? 1 : 0);
+    return { raw, line };
+  };
+  const reasons: Record<string, string> = {
+    CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'column_count',
+    CSV_QUOTE_NOT_CLOSED: 'unclosed_quote',
+    CSV_INVALID_CLOSING_QUOTE: 'invalid_quote',
+    CSV_INVALID_OPENING_QUOTE: 'invalid_quote',
+  };
+  const parser = parse({
+    bom: true,
+    record_delimiter: '\n',
+    raw: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_record: ({ record, raw: rawText }: { record: string[]; raw: string }) => {
+      const { raw, line } = locate(rawText);
+      if (!record.every((cell) => cell.trim() === ''))
+        items.push({ kind: 'record', line, cells: record, raw });
+      return null;
+    },
+    on_skip: (error: CsvError | undefined, rawText: string | undefined) => {
+      const { raw, line } = locate(rawText ?? '');
+      if (raw.trim() !== '')
+        items.push({
+          kind: 'bad',
+          line,
+          raw,
+          reasons: [reasons[error?.code ?? ''] ?? 'invalid_csv'],
+        });
+      return undefined;
+    },
+  } as never);
+  const guard = new RecordGuard(Number.MAX_SAFE_INTEGER, () => {});
+  await new Promise<void>((resolve, reject) =>
+    pipeline(Readable.from([Buffer.from(input)]), guard, parser, (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+  return items.sort((a, b) => a.line - b.line);
+}
+
+describe('readCsvRecords against csv-parse over the whole stream', () => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+
+  it('gives the same items, split directly or through csv-parse, on arbitrary input', async () => {
+    // Cells of a few shapes, so that field counts often agree and most records are taken.
+    const cells = ['a', 'bé', ' ', '', '"q"', '"x,y"', '"l\nm"', 'p"q', '"r""s"', '"t"u', '"'];
+    const ends = ['\n', '\n', '\n', '\r\n', '\r', '\n\n'];
+    for (let n = 0; n < 1500; n++) {
+      const records = Array.from({ length: 1 + random(8) }, () =>
+        Array.from({ length: 1 + random(3) }, () => cells[random(cells.length)]).join(','),
+      );
+      const input =
+        (random(10) === 0 ? '\uFEFF' : '') +
+        records.map((record) => record + ends[random(ends.length)]).join('') +
+        (random(3) === 0 ? 'z' : '');
+      const expected = await referenceRead(input);
+      expect(summary(await read(input)), `case ${n}: ${JSON.stringify(input)}`).toEqual(
+        summary(expected),
+      );
+      expect(summary(await read(input, { chunk: 1 + random(9) })), `case ${n} chunked`).toEqual(
+        summary(expected),
+      );
     }
   });
 });
