@@ -16,17 +16,20 @@ export interface OversizedRecord {
 }
 
 /**
- * Sits between the object's bytes and csv-parse, following RFC 4180 quoting the way
- * csv-parse does with relax_quotes (a quote opens a field only at its start; `""` inside
- * is a literal quote). It does two jobs csv-parse cannot:
+ * Sits between the object's bytes and the record splitter (csv-records.ts), following RFC
+ * 4180 quoting the way csv-parse does with relax_quotes (a quote opens a field only at its
+ * start; `""` inside is a literal quote). It does two jobs csv-parse cannot:
  *
  * - caps a record at `maxBytes`: csv-parse's own max_record_size stops the whole parse,
  *   while a file's other rows must still load. An oversized record is cut out and replaced
  *   by as many blank lines as it spanned, so line numbers downstream stay true, and is
  *   reported through `onOversized`. Memory stays bounded by the cap plus one chunk.
- * - turns CRLF and lone CR record ends into LF, so csv-parse counts lines the same way
- *   whatever the producer's platform (its line counter drifts on CRLF after blank lines).
- *   Line breaks inside quoted fields are left as written.
+ * - turns CRLF and lone CR record ends into LF, so every record downstream ends in LF alone
+ *   whatever the producer's platform (csv-parse's line counter drifts on CRLF after blank
+ *   lines). Line breaks inside quoted fields are left as written.
+ *
+ * It hands on whole records only: the start of one not yet ended waits for the rest, or for
+ * the end of the input.
  */
 export class RecordGuard extends Transform {
   private inQuotes = false;
