@@ -70,7 +70,7 @@ export async function* readCsvRecords(
  * with no quote character is its text between commas, which is all RFC 4180 makes of it, so
  * it is split here; each run of records that hold quotes goes to csv-parse, with relax_quotes.
  * On the benchmark's machine csv-parse took about 12 µs a row, more than PostgreSQL's COPY of
- * it, and the split under 2 (docs/performance.md). A test holds both ways to the items
+ * it, and the split about 2 (docs/performance.md). A test holds both ways to the items
  * csv-parse gives for the whole stream.
  *
  * What csv-parse checked across records is checked here for both ways, as it did: the field
