@@ -101,9 +101,10 @@ export function readSettings(node: Node): PipelineSettings {
     external,
     generatorSchedule,
     ingestTimeoutSeconds: int('ingestTimeoutSeconds', 300, 1, 900),
-    // Twenty connections either way, the database being what every target shares: five
-    // environments loading four files each took a 1,000-file burst on two cores with about a
-    // quarter less function CPU a file than ten loading two (docs/performance.md).
+    // Twenty connections either way, the database being what every target shares. On the
+    // embedded cloud's two cores, five environments loading four files each used less of the
+    // machine's CPU a file than ten loading two, in every round of paired bursts (about 8 %
+    // less; docs/performance.md).
     ingestMaxConcurrency: int('ingestMaxConcurrency', 5, 2, 1000),
     connectionsPerInvocation: int('connectionsPerInvocation', 4, 1, 20),
     deletionProtection: get('deletionProtection') === 'true',
