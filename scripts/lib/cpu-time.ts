@@ -50,7 +50,11 @@ export function cpuSnapshot(): CpuSnapshot | null {
     });
   }
   const children = new Map<number, number[]>();
-  for (const [pid, p] of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  for (const [pid, p] of all) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(p.ppid, [pid]);
+  }
   const processes = new Map<number, { name: string; seconds: number }>();
   const pending = [process.pid];
   for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
