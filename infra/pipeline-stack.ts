@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
+import { environmentOf, GENERATOR_ENV, INCOMING_PREFIX, INGEST_ENV } from '#shared/contract.ts';
 import { PipelineDatabase } from './constructs/database.ts';
 import { IngestQueues } from './constructs/ingest-queues.ts';
 import { LandingBucket } from './constructs/landing-bucket.ts';
@@ -24,7 +25,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import type { PipelineSettings } from './settings.ts';
 
-export const INCOMING_PREFIX = 'incoming/';
+export { INCOMING_PREFIX };
 
 /** Connections kept back for migrations and an operator's psql beside the pipeline. */
 export const RESERVED_CONNECTIONS = 2;
@@ -96,17 +97,31 @@ export class PipelineStack extends Stack {
       semiSpaceMb: 16,
       ...inVpc,
       environment: {
-        BUCKET_NAME: bucket.bucketName,
-        INCOMING_PREFIX,
-        DATABASE_SECRET_ARN: database.secret.secretArn,
-        DB_CONNECTIONS_PER_INVOCATION: String(settings.connectionsPerInvocation),
+        ...environmentOf(INGEST_ENV, {
+          bucket: bucket.bucketName,
+          prefix: INCOMING_PREFIX,
+          databaseSecretArn: database.ingestSecret.secretArn,
+          connectionsPerInvocation: String(settings.connectionsPerInvocation),
+          // Held messages are leased for 30 s and renewed, failed ones delayed by a backoff;
+          // both stay within the queue's own visibility timeout.
+          queueUrl: queues.queue.queueUrl,
+          // A message that can never succeed goes there at once, with its reason.
+          deadLetterQueueUrl: queues.deadLetterQueue.queueUrl,
+          queueVisibilitySeconds: String(queues.visibilityTimeout.toSeconds()),
+          allowedLatenessSeconds: String(settings.allowedLatenessSeconds),
+          sessionGapSeconds: String(settings.sessionGapSeconds),
+          maxFileBytes: String(settings.maxFileBytes),
+          maxFileRows: String(settings.maxFileRows),
+          maxCompressionRatio: String(settings.maxCompressionRatio),
+        }),
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         POWERTOOLS_SERVICE_NAME: 'ingest',
         POWERTOOLS_METRICS_NAMESPACE: 'shopstream',
       },
     });
     bucket.grantRead(ingest.function, `${INCOMING_PREFIX}*`);
-    database.secret.grantRead(ingest.function);
+    database.ingestSecret.grantRead(ingest.function);
+    queues.deadLetterQueue.grantSendMessages(ingest.function);
     acknowledgeWildcards(
       ingest,
       'grantRead: GetObject with its version and tagging variants, on incoming/ only',
@@ -156,11 +171,13 @@ export class PipelineStack extends Stack {
       timeout: Duration.minutes(2),
       memorySize: 256,
       environment: {
-        BUCKET_NAME: bucket.bucketName,
-        INCOMING_PREFIX,
-        EVENTS_PER_FILE: '100',
-        FILES_PER_INVOCATION: '6',
-        FILE_INTERVAL_MS: '10000',
+        ...environmentOf(GENERATOR_ENV, {
+          bucket: bucket.bucketName,
+          prefix: INCOMING_PREFIX,
+          eventsPerFile: '100',
+          filesPerInvocation: '6',
+          fileIntervalMs: '10000',
+        }),
         POWERTOOLS_SERVICE_NAME: 'generator',
       },
     });
@@ -180,7 +197,11 @@ export class PipelineStack extends Stack {
       });
     }
 
-    const migrations = new Migrations(this, 'Migrations', { secret: database.secret, ...inVpc });
+    const migrations = new Migrations(this, 'Migrations', {
+      secret: database.secret,
+      ingestSecret: database.ingestSecret,
+      ...inVpc,
+    });
     if (database.instance) migrations.resource.node.addDependency(database.instance);
     database.allowFrom(ingest.function, migrations.handler.function);
 
@@ -208,7 +229,12 @@ export class PipelineStack extends Stack {
     output(
       'DatabaseSecretArn',
       database.secret.secretArn,
-      'Secret with host, port, username, password, dbname',
+      'Master user secret (host, port, username, password, dbname): migrations and operators',
+    );
+    output(
+      'IngestDatabaseSecretArn',
+      database.ingestSecret.secretArn,
+      "Ingest's least-privilege login role: add rows, never change or delete them",
     );
     output('IngestFunctionName', ingest.function.functionName, 'Ingest Lambda function');
     output('GeneratorFunctionName', generator.function.functionName, 'Generator Lambda function');

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULTS } from '#shared/contract.ts';
 import type { ExternalDatabase } from './constructs/database.ts';
 
 /** Stack settings from CDK context (`-c key=value` or cdk.json), checked once. */
@@ -25,6 +26,14 @@ export interface PipelineSettings {
   readonly ingestMaxConcurrency: number;
   readonly connectionsPerInvocation: number;
   readonly deletionProtection: boolean;
+  /** Seconds a 1-minute window stays open behind the latest event time. */
+  readonly allowedLatenessSeconds: number;
+  /** Seconds of inactivity that end an inferred session. */
+  readonly sessionGapSeconds: number;
+  /** Per file: bytes of CSV after decompression, rows, and gzip's expansion ratio, at most. */
+  readonly maxFileBytes: number;
+  readonly maxFileRows: number;
+  readonly maxCompressionRatio: number;
 }
 
 export class SettingsError extends Error {
@@ -85,7 +94,7 @@ export function readSettings(node: Node): PipelineSettings {
     };
   }
 
-  const schedule = get('generatorSchedule') ?? 'rate(5 minutes)';
+  const schedule = get('generatorSchedule') ?? DEFAULTS.generatorSchedule;
   const generatorSchedule = ['off', 'none', 'disabled', 'false'].includes(schedule)
     ? null
     : schedule;
@@ -100,13 +109,19 @@ export function readSettings(node: Node): PipelineSettings {
     database,
     external,
     generatorSchedule,
-    ingestTimeoutSeconds: int('ingestTimeoutSeconds', 300, 1, 900),
-    // Twenty connections either way, the database being what every target shares. On the
-    // embedded cloud's two cores, five environments loading four files each used less of the
-    // machine's CPU a file than ten loading two, in every round of paired bursts (about 8 %
-    // less; docs/performance.md).
-    ingestMaxConcurrency: int('ingestMaxConcurrency', 5, 2, 1000),
-    connectionsPerInvocation: int('connectionsPerInvocation', 4, 1, 20),
+    ingestTimeoutSeconds: int('ingestTimeoutSeconds', DEFAULTS.ingestTimeoutSeconds, 1, 900),
+    ingestMaxConcurrency: int('ingestMaxConcurrency', DEFAULTS.ingestMaxConcurrency, 2, 1000),
+    connectionsPerInvocation: int(
+      'connectionsPerInvocation',
+      DEFAULTS.connectionsPerInvocation,
+      1,
+      20,
+    ),
     deletionProtection: get('deletionProtection') === 'true',
+    allowedLatenessSeconds: int('allowedLateness', DEFAULTS.allowedLatenessSeconds, 0, 86_400),
+    sessionGapSeconds: int('sessionGap', DEFAULTS.sessionGapSeconds, 60, 86_400),
+    maxFileBytes: int('maxFileBytes', DEFAULTS.maxFileBytes, 1, Number.MAX_SAFE_INTEGER),
+    maxFileRows: int('maxFileRows', DEFAULTS.maxFileRows, 1, Number.MAX_SAFE_INTEGER),
+    maxCompressionRatio: int('maxCompressionRatio', DEFAULTS.maxCompressionRatio, 2, 1_000_000),
   };
 }

@@ -1,25 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { readAssembly } from './cloudformation/assembly.ts';
-import { CustomResources } from './cloudformation/custom-resources.ts';
 import { deployStack } from './cloudformation/deploy.ts';
-import type { ScheduleSpec } from './cloudformation/resources.ts';
-import { StateFile } from './cloudformation/state.ts';
-import { LambdaService } from './lambda/service.ts';
-import { type EventSourceMappingSpec, SqsEventSource } from './lambda/sqs-event-source.ts';
-import { logsActions } from './logs/api.ts';
-import { LogStore } from './logs/store.ts';
-import { LocalDatabase } from './postgres/database.ts';
-import { S3Notifications } from './s3/notifications.ts';
-import { Scheduler } from './schedules/schedule.ts';
-import { SecretStore, secretsActions } from './secrets/store.ts';
-import { type ServiceRoutes, startServer } from './server.ts';
-import { moveTaskActions, oldestMessageAgeSeconds } from './sqs/move-tasks.ts';
+import { DEFAULT_PORT, DEFAULT_REGION } from './constants.ts';
+import type { LambdaService } from './lambda/service.ts';
+import type { SqsEventSource } from './lambda/sqs-event-source.ts';
+import type { LogStore } from './logs/store.ts';
+import { startRuntime } from './runtime.ts';
+import { openCloudServices } from './services.ts';
+import { writeFileAtomic } from './shared/atomic-file.ts';
 
-export const ACCOUNT_ID = '000000000000';
-export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+export { ACCOUNT_ID, TEST_CREDENTIALS as CREDENTIALS } from './constants.ts';
 
 export interface LocalCloudOptions {
   /** @default 4566; 0 picks a free port */
@@ -34,6 +25,11 @@ export interface LocalCloudOptions {
   readonly fireSchedulesAtStart?: boolean;
   /** Deployment progress lines. */
   readonly progress?: (line: string) => void;
+  /**
+   * Something the cloud cannot run on without failed after start (PostgreSQL ended and could
+   * not be started again). @default a progress line
+   */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export interface LocalCloud {
@@ -54,188 +50,85 @@ export interface LocalCloud {
  * CloudWatch Logs and PostgreSQL in this process, on one endpoint, and runs it.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const stateDir = resolvePath(options.stateDir ?? '.local');
-  const region = options.region ?? 'us-east-1';
+  const stateDir = resolve(options.stateDir ?? '.local');
   const progress = options.progress ?? (() => {});
-  mkdirSync(stateDir, { recursive: true });
-  const assembly = readAssembly(resolvePath(options.assemblyDir ?? 'cdk.out'));
-  const stateFile = new StateFile(join(stateDir, 'stack.json'));
-  const state = stateFile.load();
-  const logs = new LogStore(join(stateDir, 'logs'));
-  const secrets = new SecretStore(region, state.secrets);
-
-  let routes: ServiceRoutes | undefined;
-  const server = await startServer({
-    port: options.port ?? 4566,
+  const assembly = readAssembly(resolve(options.assemblyDir ?? 'cdk.out'));
+  const services = await openCloudServices({
+    port: options.port ?? DEFAULT_PORT,
     stateDir,
-    region,
-    routes: () => {
-      if (!routes) throw new Error('the embedded cloud is still starting');
-      return routes;
-    },
-  });
-  const { endpoint } = server;
-  const clientConfig = { endpoint, region, credentials: CREDENTIALS };
-  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
-  const sqs = new SQSClient(clientConfig);
-  const queueUrl = (queueArn: string) => `${endpoint}/${ACCOUNT_ID}/${queueArn.split(':')[5]}`;
-
-  const lambda = new LambdaService({ endpoint, region }, logs);
-  const customResources = new CustomResources(endpoint, lambda);
-  const notifications = new S3Notifications(
-    async (queueArn, body) => {
-      server.fauxqs.enqueue(queueArn, body);
-    },
-    region,
-    state.notifications,
-  );
-  routes = {
-    logs: logsActions(logs, region),
-    secrets: secretsActions(secrets),
-    sqsExtra: moveTaskActions(sqs, endpoint),
-    lambda,
-    internal: async (req, res) => {
-      if (await customResources.handleResponse(req, res)) return true;
-      // The age of a queue's oldest message, which AWS reports as a CloudWatch metric.
-      const queue = /^\/_shopstream\/queues\/([^/?]+)\/oldest-age$/.exec(req.url ?? '');
-      if (!queue) return false;
-      const age = oldestMessageAgeSeconds(
-        server.fauxqs.stores.sqs,
-        decodeURIComponent(queue[1] as string),
-      );
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ageSeconds: age }));
-      return true;
-    },
-    onObjectCreated: (bucket, key, eventName, sourceIp) => {
-      let info: { contentLength: number; etag: string };
-      try {
-        info = server.fauxqs.stores.s3.headObject(bucket, key);
-      } catch {
-        return;
-      }
-      notifications
-        .objectCreated({
-          bucket,
-          key,
-          eventName,
-          size: info.contentLength,
-          etag: info.etag,
-          sourceIp,
-        })
-        .catch((error: Error) => progress(`S3 notification for ${key} failed: ${error.message}`));
-    },
-  };
-
-  const database = new LocalDatabase(stateDir);
-  const eventSourceSpecs: EventSourceMappingSpec[] = [];
-  const scheduleSpecs: ScheduleSpec[] = [];
-  const stackId = `arn:aws:cloudformation:${region}:${ACCOUNT_ID}:stack/${assembly.stackName}/local`;
-  const save = () => {
-    state.stackName = assembly.stackName;
-    state.secrets = secrets.all();
-    state.notifications = notifications.snapshot();
-    stateFile.save(state);
-  };
-
-  let result: Awaited<ReturnType<typeof deployStack>>;
-  try {
-    progress(
-      `deploying ${assembly.stackName} (${Object.keys(assembly.template.Resources).length} resources)`,
-    );
-    result = await deployStack(assembly, state, {
-      endpoint,
-      region,
-      accountId: ACCOUNT_ID,
-      stackName: assembly.stackName,
-      stackId,
-      s3,
-      sqs,
-      logs,
-      secrets,
-      lambda,
-      notifications,
-      database,
-      customResources,
-      codeByS3Key: assembly.codeByS3Key,
-      state,
-      deployed: () => ({}),
-      eventSources: eventSourceSpecs,
-      schedules: scheduleSpecs,
-      progress,
-    });
-  } catch (error) {
-    save();
-    lambda.stop();
-    await server.close();
-    await database.stop();
-    throw error;
-  }
-  save();
-
-  const eventSources = eventSourceSpecs
-    .filter((spec) => spec.enabled)
-    .map((spec) => {
-      const source = new SqsEventSource(
-        { ...spec, queueUrl: queueUrl(spec.queueArn), region },
-        sqs,
-        lambda,
-      );
-      source.start();
-      return source;
-    });
-
-  const schedulers = scheduleSpecs.map((spec) => {
-    const scheduler = new Scheduler(spec.expression, async () => {
-      const event = {
-        version: '0',
-        id: crypto.randomUUID(),
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: ACCOUNT_ID,
-        time: new Date().toISOString(),
-        region,
-        resources: [spec.ruleArn],
-        detail: {},
-      };
-      await Promise.all(
-        spec.targets.map((t) => lambda.invoke(t.arn, t.input ? JSON.parse(t.input) : event)),
-      );
-    });
-    scheduler.start(options.fireSchedulesAtStart ? 0 : undefined);
-    return scheduler;
-  });
-
-  const outputsFile = join(stateDir, 'outputs.json');
-  writeFileSync(
-    outputsFile,
-    `${JSON.stringify({ [assembly.stackName]: result.outputs }, null, 2)}\n`,
-  );
-  progress(`deployed: ${result.created} created, ${result.kept} kept from the last run`);
-
-  let stopped = false;
-  return {
-    endpoint,
-    port: server.port,
-    region,
+    region: options.region ?? DEFAULT_REGION,
     stackName: assembly.stackName,
-    outputs: result.outputs,
+    codeByS3Key: assembly.codeByS3Key,
+    progress,
+    onFatal: options.onFatal ?? ((error) => progress(`error: ${error.message}`)),
+  });
+  const resources = Object.keys(assembly.template.Resources).length;
+  progress(`deploying ${assembly.stackName} (${resources} resources)`);
+  const deployed = await deployStack(assembly, services.state, services).catch(async (error) => {
+    services.save();
+    await services.close();
+    throw error;
+  });
+  services.save();
+  const runtime = startRuntime(deployed.runtime, services, {
+    fireSchedulesAtStart: options.fireSchedulesAtStart ?? false,
+  });
+  const outputsFile = join(stateDir, 'outputs.json');
+  const outputs = { [assembly.stackName]: deployed.outputs };
+  writeFileAtomic(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+  progress(`deployed: ${deployed.created} created, ${deployed.kept} kept from the last run`);
+  // Where the commands find this cloud, whatever port it took; removed at the stop.
+  const endpointFile = join(stateDir, ENDPOINT_FILE);
+  writeFileAtomic(
+    endpointFile,
+    `${JSON.stringify({ endpoint: services.endpoint, pid: process.pid })}\n`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: services.endpoint,
+    port: services.server.port,
+    region: services.region,
+    stackName: assembly.stackName,
+    outputs: deployed.outputs,
     outputsFile,
-    lambda,
-    logs,
-    eventSources,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const scheduler of schedulers) scheduler.stop();
-      await Promise.all(eventSources.map((source) => source.stop()));
-      lambda.stop();
-      save();
-      await logs.close();
-      s3.destroy();
-      sqs.destroy();
-      await server.close();
-      await database.stop();
+    lambda: services.lambda,
+    logs: services.logs,
+    eventSources: runtime.eventSources,
+    stop() {
+      stopping ??= (async () => {
+        services.database.halt();
+        await runtime.stop();
+        services.save();
+        await services.close();
+        rmSync(endpointFile, { force: true });
+      })();
+      return stopping;
     },
   };
+}
+
+/** The file in the state folder that names the running cloud's endpoint. */
+const ENDPOINT_FILE = 'endpoint.json';
+
+/**
+ * The endpoint of the cloud running on this state folder, or null: none started, or the
+ * process that wrote it is gone (killed, so it could not remove the file).
+ */
+export function runningEndpoint(stateDir: string): string | null {
+  const file = join(resolve(stateDir), ENDPOINT_FILE);
+  if (!existsSync(file)) return null;
+  let recorded: { endpoint: string; pid: number };
+  try {
+    recorded = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  try {
+    process.kill(recorded.pid, 0);
+  } catch (error) {
+    // EPERM: alive, another user's.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return recorded.endpoint;
 }

@@ -1,24 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildFauxqs, type FauxqsApp } from './aws/fauxqs.ts';
-import { type JsonAction, serveJson } from './aws/json-protocol.ts';
-import { isLambdaRequest, serveLambda } from './lambda/api.ts';
-import type { LambdaService } from './lambda/service.ts';
-import type { ObjectCreatedEvent } from './s3/notifications.ts';
+import type { ServiceRegistry } from './registry.ts';
+import type { CreatedObject, ObjectCreatedEvent } from './s3/notifications.ts';
+import { ObjectVersions } from './s3/versions.ts';
 
-export interface ServiceRoutes {
-  readonly logs: Record<string, JsonAction>;
-  readonly secrets: Record<string, JsonAction>;
-  /** SQS actions fauxqs lacks (message move tasks), answered in its JSON protocol. */
-  readonly sqsExtra: Record<string, JsonAction>;
-  readonly lambda: LambdaService;
-  /** `/_shopstream/...` paths: custom resource responses. */
-  readonly internal: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-  readonly onObjectCreated: (
-    bucket: string,
-    key: string,
-    eventName: ObjectCreatedEvent,
-    sourceIp: string,
-  ) => void;
+export interface ServerOptions {
+  readonly port: number;
+  readonly stateDir: string;
+  readonly region: string;
+  /** The services added to fauxqs's; filled in once the endpoint is known. */
+  readonly registry: ServiceRegistry;
+  /** Runs inside the transaction that stores the object: what it enqueues commits with it. */
+  readonly onObjectCreated: (object: CreatedObject) => void;
 }
 
 export interface CloudServer {
@@ -28,74 +20,81 @@ export interface CloudServer {
   close(): Promise<void>;
 }
 
-const NOT_OBJECT_WRITES = [
-  'uploadId',
-  'partNumber',
-  'tagging',
-  'acl',
-  'retention',
-  'legal-hold',
-  'renameObject',
-];
-
 /**
- * One endpoint for every service, on loopback: fauxqs answers S3, SQS, SNS and STS; the
- * embedded cloud's own services are routed before fauxqs sees the request, by X-Amz-Target
- * (Logs, Secrets Manager, SQS move tasks) or by path (Lambda).
+ * One endpoint for every service, on loopback: the registry's services answer first, by
+ * protocol; fauxqs answers the rest (S3, SQS, SNS, STS). Object writes notify from inside the
+ * transaction that stores them.
  */
-export async function startServer(options: {
-  port: number;
-  stateDir: string;
-  region: string;
-  routes: () => ServiceRoutes;
-}): Promise<CloudServer> {
-  const fauxqs = await buildFauxqs({ stateDir: options.stateDir, region: options.region });
+export async function startServer(options: ServerOptions): Promise<CloudServer> {
+  // How each object write in progress was asked for: the store's write, which notifies, knows
+  // only the object.
+  const writes = new Map<string, { copy: boolean; sourceIp: string }>();
+  // Bucket versioning, in fauxqs's database: built once that database is open.
+  let versions: ObjectVersions | undefined;
+  const fauxqs = await buildFauxqs({
+    stateDir: options.stateDir,
+    region: options.region,
+    beforeObjectChange: (bucket, key, change) =>
+      versions?.beforeChange(bucket, key, change) ?? null,
+    onObjectWritten: (object) => {
+      const request = writes.get(`${object.bucket}/${object.key}`);
+      const eventName: ObjectCreatedEvent =
+        object.via === 'complete'
+          ? 'ObjectCreated:CompleteMultipartUpload'
+          : request?.copy
+            ? 'ObjectCreated:Copy'
+            : request
+              ? 'ObjectCreated:Put'
+              : 'ObjectCreated:Post';
+      options.onObjectCreated({
+        bucket: object.bucket,
+        key: object.key,
+        size: object.size,
+        etag: object.etag,
+        eventName,
+        sourceIp: request?.sourceIp ?? '127.0.0.1',
+        versionId: object.versionId,
+      });
+    },
+  });
+  const objectVersions = new ObjectVersions(fauxqs.objects);
+  versions = objectVersions;
+  options.registry.register({ name: 'S3 versioning', s3: objectVersions });
   const { app } = fauxqs;
+  const objectPath = (url: string) => {
+    const segments = (url.split('?')[0] ?? '').split('/').filter(Boolean);
+    if (segments.length < 2) return null;
+    return segments.map((s) => decodeURIComponent(s)).join('/');
+  };
 
   app.addHook('onRequest', async (request, reply) => {
-    const routes = options.routes();
     const raw = request.raw;
-    const target = String(raw.headers['x-amz-target'] ?? '');
     const url = raw.url ?? '/';
-    let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-    if (target.startsWith('Logs_20140328.'))
-      handle = (req, res) => serveJson(req, res, routes.logs);
-    else if (target.startsWith('secretsmanager.'))
-      handle = (req, res) => serveJson(req, res, routes.secrets);
-    else if (
-      target.startsWith('AmazonSQS.') &&
-      routes.sqsExtra[target.slice('AmazonSQS.'.length)]
-    ) {
-      handle = (req, res) => serveJson(req, res, routes.sqsExtra, 'application/x-amz-json-1.0');
-    } else if (isLambdaRequest(url)) handle = (req, res) => serveLambda(req, res, routes.lambda);
-    else if (url.startsWith('/_shopstream/')) {
-      handle = async (req, res) => {
-        if (!(await routes.internal(req, res))) {
-          res.statusCode = 404;
-          res.end();
-        }
-      };
+    const handle = options.registry.route(raw);
+    if (handle) {
+      reply.hijack();
+      await handle(raw, reply.raw);
+      return;
     }
-    if (!handle) return;
-    reply.hijack();
-    await handle(raw, reply.raw);
+    const path = request.method === 'PUT' ? objectPath(url) : null;
+    if (path)
+      writes.set(path, { copy: Boolean(raw.headers['x-amz-copy-source']), sourceIp: request.ip });
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode !== 200) return;
-    const [path = '', query = ''] = request.url.split('?');
-    const segments = path.split('/').filter(Boolean);
-    if (segments.length < 2) return;
-    const params = new URLSearchParams(query);
-    let eventName: ObjectCreatedEvent | null = null;
-    if (request.method === 'PUT' && !NOT_OBJECT_WRITES.some((p) => params.has(p))) {
-      eventName = request.headers['x-amz-copy-source'] ? 'ObjectCreated:Copy' : 'ObjectCreated:Put';
-    } else if (request.method === 'POST' && params.has('uploadId')) {
-      eventName = 'ObjectCreated:CompleteMultipartUpload';
+  // What fauxqs answered about an object of a versioned bucket names its current version.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const path = objectPath(request.url);
+    if (path) {
+      const slash = path.indexOf('/');
+      const headers = objectVersions.headersFor(path.slice(0, slash), path.slice(slash + 1));
+      for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     }
-    if (!eventName) return;
-    const [bucket, ...keyParts] = segments.map((s) => decodeURIComponent(s));
-    options.routes().onObjectCreated(bucket as string, keyParts.join('/'), eventName, request.ip);
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request) => {
+    const path = request.method === 'PUT' ? objectPath(request.url) : null;
+    if (path) writes.delete(path);
   });
 
   const address = await app.listen({ port: options.port, host: '127.0.0.1' });

@@ -16,6 +16,8 @@ export class IngestQueues extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly maxReceiveCount: number;
+  /** The ingest queue's: what a message waits when its consumer neither deletes nor releases it. */
+  readonly visibilityTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: IngestQueuesProps) {
     super(scope, id);
@@ -38,10 +40,11 @@ export class IngestQueues extends Construct {
     // plus the batching window, so a message is not redelivered while its batch still runs.
     const visibility =
       props.functionTimeout.toSeconds() * 6 + (props.batchingWindow?.toSeconds() ?? 0);
+    this.visibilityTimeout = Duration.seconds(visibility);
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(visibility),
+      visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });

@@ -5,10 +5,14 @@ import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { environmentOf, MIGRATIONS_ENV } from '#shared/contract.ts';
 import { PipelineFunction, PROJECT_ROOT } from './pipeline-function.ts';
 
 export interface MigrationsProps {
+  /** The master user's: the one the migrations connect with. */
   readonly secret: secretsmanager.ISecret;
+  /** Ingest's login role, created or given its password again on every run. */
+  readonly ingestSecret: secretsmanager.ISecret;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
 }
@@ -46,15 +50,23 @@ export class Migrations extends Construct {
       vpcSubnets: props.vpcSubnets,
       copyFolders: ['sql'],
       environment: {
-        DATABASE_SECRET_ARN: props.secret.secretArn,
+        ...environmentOf(MIGRATIONS_ENV, {
+          databaseSecretArn: props.secret.secretArn,
+          ingestSecretArn: props.ingestSecret.secretArn,
+        }),
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
     });
     props.secret.grantRead(this.handler.function);
+    props.ingestSecret.grantRead(this.handler.function);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.handler.function.functionArn,
       resourceType: 'Custom::DatabaseMigrations',
-      properties: { MigrationsHash: migrationsHash() },
+      // A new ingest secret (a replaced one) runs the migrations again, which set its password.
+      properties: {
+        MigrationsHash: migrationsHash(),
+        IngestSecretArn: props.ingestSecret.secretArn,
+      },
     });
   }
 }

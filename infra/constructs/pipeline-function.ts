@@ -57,15 +57,21 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
+    // Named for its role in the stack (Shopstream-IngestFunction), and its log group after it
+    // as Lambda's default is, so `aws logs tail /aws/lambda/<function name>` finds it.
+    const functionName = [
+      Stack.of(this).stackName,
+      ...this.node.scopes.slice(2).map((c) => c.node.id),
+    ].join('-');
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // Named for the function's role in the stack, so operators can find it without a lookup.
-      logGroupName: `/aws/lambda/${[Stack.of(this).stackName, ...this.node.scopes.slice(2).map((c) => c.node.id)].join('-')}`,
+      logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const copy = props.copyFolders ?? [];
     const memorySize = props.memorySize ?? 512;
     this.function = new NodejsFunction(this, 'Function', {
+      functionName,
       entry: `${PROJECT_ROOT}${props.entry}`,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../aws/json-protocol.ts';
 import type { LambdaService } from '../lambda/service.ts';
+import type { Service } from '../registry.ts';
 
 export interface CustomResourceResponse {
   readonly Status: 'SUCCESS' | 'FAILED';
@@ -23,6 +24,22 @@ export class CustomResources {
   constructor(endpoint: string, lambda: LambdaService) {
     this.endpoint = endpoint;
     this.lambda = lambda;
+  }
+
+  /** The route that receives custom resources' responses (the ResponseURL's PUT). */
+  route(): Service {
+    return {
+      name: 'CloudFormation custom resource responses',
+      rest: {
+        pathPrefix: PATH,
+        handle: async (req, res) => {
+          if (!(await this.handleResponse(req, res))) {
+            res.statusCode = 404;
+            res.end();
+          }
+        },
+      },
+    };
   }
 
   async handleResponse(req: IncomingMessage, res: ServerResponse): Promise<boolean> {

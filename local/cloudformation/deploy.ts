@@ -1,12 +1,15 @@
 import type { StackAssembly, TemplateResource } from './assembly.ts';
 import { type ResolveContext, references, resolve, TemplateError } from './intrinsics.ts';
-import { applyResource, type DeployServices, isCustomResource } from './resources.ts';
+import type { DeployTarget, RuntimeSpec } from './provider.ts';
+import { applyResource, isCustomResource } from './resources.ts';
 import type { CloudState, ResourceState } from './state.ts';
 
 export interface DeployResult {
   readonly outputs: Record<string, string>;
   readonly created: number;
   readonly kept: number;
+  /** What the deployed resources run (event source mappings, schedules), to be started. */
+  readonly runtime: readonly RuntimeSpec[];
 }
 
 /** Deployment order: every resource after what it references or depends on. */
@@ -37,7 +40,7 @@ export function deploymentOrder(resources: Readonly<Record<string, TemplateResou
 export async function deployStack(
   assembly: StackAssembly,
   state: CloudState,
-  s: DeployServices,
+  s: DeployTarget,
 ): Promise<DeployResult> {
   const { template } = assembly;
   const previous = state.resources;
@@ -84,7 +87,8 @@ export async function deployStack(
     },
   };
 
-  const services: DeployServices = { ...s, deployed: () => deployed };
+  const context = { ...s, deployed };
+  const runtime: RuntimeSpec[] = [];
   let created = 0;
   let kept = 0;
   for (const id of deploymentOrder(template.Resources)) {
@@ -92,7 +96,8 @@ export async function deployStack(
     if (resource.Condition && !ctx.condition(resource.Condition)) continue;
     const props = resolve(resource.Properties ?? {}, ctx) as Record<string, unknown>;
     const before = previous[id]?.type === resource.Type ? previous[id] : undefined;
-    const applied = await applyResource(id, resource.Type, props, before, services);
+    const applied = await applyResource(id, resource.Type, props, before, context);
+    if (applied.runtime) runtime.push(applied.runtime);
     deployed[id] = {
       type: resource.Type,
       physicalId: applied.physicalId,
@@ -125,5 +130,5 @@ export async function deployStack(
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
     outputs[name] = String(resolve(output.Value, ctx));
   }
-  return { outputs, created, kept };
+  return { outputs, created, kept, runtime };
 }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { QueueNotification } from '../s3/notifications.ts';
 import type { StoredSecret } from '../secrets/store.ts';
+import { writeFileAtomic } from '../shared/atomic-file.ts';
 
 export interface ResourceState {
   readonly type: string;
@@ -16,7 +17,6 @@ export interface CloudState {
   resources: Record<string, ResourceState>;
   secrets: StoredSecret[];
   notifications: Record<string, QueueNotification[]>;
-  postgresPort?: number;
 }
 
 /** What the embedded cloud remembers between runs, in `.local/stack.json`. */
@@ -34,8 +34,6 @@ export class StateFile {
 
   save(state: CloudState): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-    renameSync(tmp, this.path);
+    writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
   }
 }

@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../aws/errors.ts';
 import { readBody, send } from '../aws/json-protocol.ts';
+import type { Service } from '../registry.ts';
 import type { FunctionConfig } from './environment.ts';
 import type { LambdaService } from './service.ts';
 
 const PREFIX = '/2015-03-31/functions';
 
-export function isLambdaRequest(url: string): boolean {
-  return url.startsWith(PREFIX);
+/** Lambda's REST API on the router. */
+export function lambdaApi(lambda: LambdaService): Service {
+  return {
+    name: 'Lambda',
+    rest: { pathPrefix: PREFIX, handle: (req, res) => serveLambda(req, res, lambda) },
+  };
 }
 
 function describe(f: FunctionConfig) {

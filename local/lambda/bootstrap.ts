@@ -145,6 +145,10 @@ process.on('message', async (message: InvokeMessage) => {
   requestId = undefined;
 });
 
+// The cloud that started this environment is gone (killed): so is the environment, as a
+// sandbox ends with its host, rather than running on unobserved.
+process.on('disconnect', () => process.exit(129));
+
 process.on('uncaughtException', (error) => {
   process.stdout.write(
     `${new Date().toISOString()}\t${requestId ?? 'undefined'}\tERROR\tUncaught Exception \t${JSON.stringify(errorPayload(error))}\n`,

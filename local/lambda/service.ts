@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../aws/errors.ts';
+import { ACCOUNT_ID } from '../constants.ts';
 import type { LogStore } from '../logs/store.ts';
 import {
   ExecutionEnvironment,
@@ -52,7 +53,7 @@ export class LambdaService {
     if (!config) {
       throw new AwsError(
         'ResourceNotFoundException',
-        `Function not found: arn:aws:lambda:${this.runtime.region}:000000000000:function:${name}`,
+        `Function not found: arn:aws:lambda:${this.runtime.region}:${ACCOUNT_ID}:function:${name}`,
         404,
       );
     }

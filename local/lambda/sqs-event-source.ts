@@ -60,22 +60,35 @@ export class SqsEventSource {
     for (let i = 0; i < this.config.maxConcurrency; i++) this.loops.push(this.poll());
   }
 
-  /**
-   * Stops polling. Receives are short (2 s), so none is left dangling; messages still held
-   * (received, or in an invocation the cloud is about to stop) are made visible again at once,
-   * rather than after a visibility timeout of up to half an hour. A file whose transaction
-   * committed before the stop is skipped by the ledger when it comes back.
-   */
-  async stop(): Promise<void> {
+  /** Stops taking new messages; what is held stays held until `stop`. */
+  halt(): void {
     this.stopping = true;
-    await Promise.race([
-      Promise.allSettled(this.loops),
-      new Promise((resolve) => setTimeout(resolve, 3_000)),
-    ]);
-    await this.release([...this.held.values()]);
   }
 
-  private async release(receiptHandles: string[]): Promise<void> {
+  /**
+   * Stops polling and gives back every message held: received and not yet handed to the
+   * function, or in an invocation the cloud ended (the caller ends running functions between
+   * `halt` and this). A receive in progress is waited for rather than aborted, since an aborted
+   * receive still takes its messages; receives are short (2 s). What comes back is visible at
+   * once, not after a visibility timeout of half an hour; a file whose transaction committed
+   * before the stop is skipped by the ledger when it comes back.
+   */
+  async stop(): Promise<void> {
+    this.halt();
+    await Promise.race([
+      Promise.allSettled(this.loops),
+      new Promise((resolve) => setTimeout(resolve, 15_000)),
+    ]);
+    await this.release([...this.held.keys()]);
+  }
+
+  private async release(messageIds: string[]): Promise<void> {
+    const receiptHandles: string[] = [];
+    for (const id of messageIds) {
+      const handle = this.held.get(id);
+      this.held.delete(id);
+      if (handle) receiptHandles.push(handle);
+    }
     for (let i = 0; i < receiptHandles.length; i += 10) {
       const chunk = receiptHandles.slice(i, i + 10);
       await this.sqs
@@ -99,7 +112,7 @@ export class SqsEventSource {
         const batch = await this.gather();
         if (batch.length === 0) continue;
         if (this.stopping) {
-          await this.release(batch.map((m) => m.ReceiptHandle as string));
+          await this.release(batch.map((m) => m.MessageId as string));
           return;
         }
         await this.deliver(batch);

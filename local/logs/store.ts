@@ -4,6 +4,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  truncateSync,
   type WriteStream,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ export class LogStore {
 
   constructor(dir: string) {
     this.dir = dir;
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.load();
   }
 
@@ -94,7 +95,7 @@ export class LogStore {
       ingestionTime: now,
     }));
     stream.events.push(...events);
-    stream.out ??= createWriteStream(stream.file, { flags: 'a' });
+    stream.out ??= createWriteStream(stream.file, { flags: 'a', mode: 0o600 });
     stream.out.write(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     for (const listener of this.listeners) listener(groupName, streamName, events);
   }
@@ -140,10 +141,7 @@ export class LogStore {
       };
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
         const streamName = decodeURIComponent(file.slice(0, -'.jsonl'.length));
-        const events = readFileSync(join(dir, file), 'utf8')
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as LogEvent);
+        const events = readEvents(join(dir, file));
         group.streams.set(streamName, {
           name: streamName,
           creationTime: events[0]?.ingestionTime ?? Date.now(),
@@ -154,6 +152,26 @@ export class LogStore {
       this.groups.set(name, group);
     }
   }
+}
+
+/**
+ * A stream's events. A process killed mid-append leaves a torn last line: it is cut off, so
+ * that the next append starts on a line of its own, and the rest is kept.
+ */
+function readEvents(file: string): LogEvent[] {
+  const text = readFileSync(file, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length) truncateSync(file, Buffer.byteLength(text.slice(0, end)));
+  const events: LogEvent[] = [];
+  for (const line of text.slice(0, end).split('\n')) {
+    if (line === '') continue;
+    try {
+      events.push(JSON.parse(line) as LogEvent);
+    } catch {
+      // a line torn by an earlier crash and appended to since: skipped
+    }
+  }
+  return events;
 }
 
 export type { Group as LogGroup, Stream as LogStream };

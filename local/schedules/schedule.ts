@@ -1,5 +1,13 @@
 import { CronExpressionParser } from 'cron-parser';
 
+/** An AWS::Events::Rule with a schedule, as the template states it. */
+export interface ScheduleSpec {
+  readonly ruleName: string;
+  readonly ruleArn: string;
+  readonly expression: string;
+  readonly targets: readonly { readonly arn: string; readonly input?: string }[];
+}
+
 export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { AwsError } from '../aws/errors.ts';
-import type { JsonAction } from '../aws/json-protocol.ts';
+import { ACCOUNT_ID } from '../constants.ts';
 
 export interface StoredSecret {
   readonly arn: string;
@@ -23,7 +23,7 @@ export class SecretStore {
   create(name: string, secretString: string): StoredSecret {
     const existing = this.byName(name);
     if (existing) return existing;
-    const arn = `arn:aws:secretsmanager:${this.region}:000000000000:secret:${name}-${randomBytes(3).toString('hex')}`;
+    const arn = `arn:aws:secretsmanager:${this.region}:${ACCOUNT_ID}:secret:${name}-${randomBytes(3).toString('hex')}`;
     const secret = {
       arn,
       name,
@@ -64,26 +64,6 @@ export class SecretStore {
   private byPartialArn(arn: string) {
     return [...this.secrets.values()].find((s) => s.arn.startsWith(`${arn}-`));
   }
-}
-
-/** Secrets Manager actions (X-Amz-Target: secretsmanager.<Action>). */
-export function secretsActions(store: SecretStore): Record<string, JsonAction> {
-  const describe = (s: StoredSecret) => ({ ARN: s.arn, Name: s.name, CreatedDate: s.createdDate });
-  return {
-    GetSecretValue: (input) => {
-      const secret = store.get(String(input.SecretId ?? ''));
-      return {
-        ARN: secret.arn,
-        Name: secret.name,
-        VersionId: secret.versionId,
-        SecretString: secret.secretString,
-        VersionStages: ['AWSCURRENT'],
-        CreatedDate: secret.createdDate,
-      };
-    },
-    DescribeSecret: (input) => describe(store.get(String(input.SecretId ?? ''))),
-    ListSecrets: () => ({ SecretList: store.all().map(describe) }),
-  };
 }
 
 /** A password as CloudFormation's GenerateSecretString makes it. */

@@ -155,18 +155,3 @@ export function moveTaskActions(sqs: SQSClient, endpoint: string): Record<string
     },
   };
 }
-
-/** Age in seconds of the oldest message in a queue (visible, delayed or in flight), or null if empty. */
-// biome-ignore lint/suspicious/noExplicitAny: fauxqs's queue store is untyped here.
-export function oldestMessageAgeSeconds(sqsStore: any, queueName: string): number | null {
-  const q = sqsStore.inspectQueue(queueName);
-  if (!q) return null;
-  const times = [
-    ...q.messages.ready.map((m: { sentTimestamp: number }) => m.sentTimestamp),
-    ...q.messages.delayed.map((m: { sentTimestamp: number }) => m.sentTimestamp),
-    ...q.messages.inflight.map(
-      (e: { message: { sentTimestamp: number } }) => e.message.sentTimestamp,
-    ),
-  ];
-  return times.length === 0 ? null : Math.floor((Date.now() - Math.min(...times)) / 1000);
-}

@@ -1,0 +1,25 @@
+import type { ResourceProvider } from '../provider.ts';
+import { awsEventsRule } from './aws-events-rule.ts';
+import { awsLambdaEventSourceMapping } from './aws-lambda-event-source-mapping.ts';
+import { awsLambdaFunction } from './aws-lambda-function.ts';
+import { awsLogsLogGroup } from './aws-logs-log-group.ts';
+import { awsRdsDbInstance } from './aws-rds-db-instance.ts';
+import { awsS3Bucket } from './aws-s3-bucket.ts';
+import { awsSecretsmanagerSecret } from './aws-secretsmanager-secret.ts';
+import { awsSecretsmanagerSecretTargetAttachment } from './aws-secretsmanager-secret-target-attachment.ts';
+import { awsSqsQueue } from './aws-sqs-queue.ts';
+import { customS3BucketNotifications } from './custom-s3-bucket-notifications.ts';
+
+/** Every resource type the embedded cloud runs: adding one is a file and a line here. */
+export const PROVIDERS: readonly ResourceProvider[] = [
+  awsS3Bucket,
+  awsSqsQueue,
+  awsLogsLogGroup,
+  awsSecretsmanagerSecret,
+  awsSecretsmanagerSecretTargetAttachment,
+  awsRdsDbInstance,
+  awsLambdaFunction,
+  awsLambdaEventSourceMapping,
+  awsEventsRule,
+  customS3BucketNotifications,
+];

@@ -1,0 +1,144 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { CustomResources } from './cloudformation/custom-resources.ts';
+import type { DeployTarget } from './cloudformation/provider.ts';
+import { type CloudState, StateFile } from './cloudformation/state.ts';
+import { ACCOUNT_ID, TEST_CREDENTIALS } from './constants.ts';
+import { lambdaApi } from './lambda/api.ts';
+import { LambdaService } from './lambda/service.ts';
+import { logsService } from './logs/service.ts';
+import { LogStore } from './logs/store.ts';
+import { LocalDatabase } from './postgres/database.ts';
+import { type Service, ServiceRegistry } from './registry.ts';
+import { S3Notifications } from './s3/notifications.ts';
+import { secretsService } from './secrets/service.ts';
+import { SecretStore } from './secrets/store.ts';
+import { type CloudServer, startServer } from './server.ts';
+import { sqsQueryService } from './sqs/query.ts';
+import { queueAgeRoute, sqsExtensions } from './sqs/service.ts';
+
+export interface CloudServicesOptions {
+  readonly port: number;
+  readonly stateDir: string;
+  readonly region: string;
+  readonly stackName: string;
+  readonly codeByS3Key: ReadonlyMap<string, string>;
+  readonly progress: (line: string) => void;
+  readonly onFatal: (error: Error) => void;
+}
+
+/** The running services of one embedded cloud: what a deploy reaches, and how to close it. */
+export interface CloudServices extends DeployTarget {
+  readonly server: CloudServer;
+  readonly registry: ServiceRegistry;
+  readonly state: CloudState;
+  /** Writes what must survive a restart (secrets, notification configurations, resources). */
+  save(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the persisted stores, starts the endpoint and registers every service on it. Adding a
+ * service is one `register` line here.
+ */
+export async function openCloudServices(options: CloudServicesOptions): Promise<CloudServices> {
+  const { stateDir, region } = options;
+  // The state holds the database's master password, objects and logs: the owner's alone (as
+  // root, local/postgres/server.ts lets the cluster's `postgres` user traverse it, no more).
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(stateDir, 0o700);
+  const stateFile = new StateFile(join(stateDir, 'stack.json'));
+  const state = stateFile.load();
+  const logs = new LogStore(join(stateDir, 'logs'));
+  const secrets = new SecretStore(region, state.secrets);
+  const registry = new ServiceRegistry();
+  let notifications: S3Notifications | undefined;
+  const server = await startServer({
+    port: options.port,
+    stateDir,
+    region,
+    registry,
+    onObjectCreated: (object) => {
+      for (const message of notifications?.messagesFor(object) ?? [])
+        server.fauxqs.enqueue(message.queueArn, message.body);
+    },
+  });
+  notifications = new S3Notifications(
+    async (queueArn, body) => server.fauxqs.enqueue(queueArn, body),
+    region,
+    state.notifications,
+  );
+  const { endpoint } = server;
+  const clientConfig = { endpoint, region, credentials: TEST_CREDENTIALS };
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const sqs = new SQSClient(clientConfig);
+  const lambda = new LambdaService({ endpoint, region }, logs);
+  const customResources = new CustomResources(endpoint, lambda);
+  const database = new LocalDatabase(stateDir, {
+    progress: options.progress,
+    fatal: options.onFatal,
+  });
+
+  const services: Service[] = [
+    logsService({ store: logs, region }),
+    secretsService(secrets),
+    sqsExtensions(sqs, endpoint),
+    sqsQueryService(server.fauxqs),
+    lambdaApi(lambda),
+    customResources.route(),
+    queueAgeRoute(server.fauxqs),
+    notFound('/_shopstream/'),
+  ];
+  for (const service of services) registry.register(service);
+
+  return {
+    endpoint,
+    region,
+    accountId: ACCOUNT_ID,
+    stackName: options.stackName,
+    stackId: `arn:aws:cloudformation:${region}:${ACCOUNT_ID}:stack/${options.stackName}/local`,
+    s3,
+    sqs,
+    logs,
+    secrets,
+    lambda,
+    notifications,
+    database,
+    customResources,
+    codeByS3Key: options.codeByS3Key,
+    progress: options.progress,
+    server,
+    registry,
+    state,
+    save() {
+      state.stackName = options.stackName;
+      state.secrets = secrets.all();
+      state.notifications = (notifications as S3Notifications).snapshot();
+      stateFile.save(state);
+    },
+    async close() {
+      lambda.stop();
+      await logs.close();
+      s3.destroy();
+      sqs.destroy();
+      await server.close();
+      await database.stop();
+    },
+  };
+}
+
+/** The embedded cloud's own paths that name nothing: a 404 rather than fauxqs's S3 answer. */
+function notFound(pathPrefix: string): Service {
+  return {
+    name: 'not found',
+    rest: {
+      pathPrefix,
+      handle: async (_req, res) => {
+        res.statusCode = 404;
+        res.end();
+      },
+    },
+  };
+}
