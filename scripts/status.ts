@@ -4,10 +4,11 @@
  * were rejected.
  */
 
-import { parseArgs } from 'node:util';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
+import { eventLatency } from './lib/analytics-queries.ts';
+import { parseCommand, TARGET_OPTIONS } from './lib/cli.ts';
 import { connectDatabase } from './lib/database.ts';
 import { output, resolveTarget, runCommand, type Target } from './lib/target.ts';
 
@@ -70,7 +71,7 @@ async function queueFigures(target: Target, sqs: SQSClient, url: string): Promis
 }
 
 export async function pipelineFigures(db: pg.Pool) {
-  const [files, rate, latency, reasons] = await Promise.all([
+  const [files, rate, latency, reasons, events] = await Promise.all([
     db.query(
       `SELECT id::int, key, status, rows_total, rows_loaded, rows_rejected, rows_duplicate, error, completed_at
          FROM ingested_files ORDER BY id DESC LIMIT 10`,
@@ -81,11 +82,7 @@ export async function pipelineFigures(db: pg.Pool) {
     ),
     db.query(
       `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - object_created_at)) AS file_p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - object_created_at)) AS file_p99,
-              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - event_time))
-                 FROM events WHERE ingested_at > now() - interval '15 minutes') AS event_p50,
-              (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ingested_at - event_time))
-                 FROM events WHERE ingested_at > now() - interval '15 minutes') AS event_p99
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - object_created_at)) AS file_p99
          FROM ingested_files
         WHERE completed_at > now() - interval '15 minutes' AND object_created_at IS NOT NULL`,
     ),
@@ -95,6 +92,8 @@ export async function pipelineFigures(db: pg.Pool) {
         WHERE rejected_at > now() - interval '24 hours'
         GROUP BY reason ORDER BY rows DESC, reason LIMIT 5`,
     ),
+    // From the latency histogram the analytics keep, not a scan of events.
+    eventLatency(db, 15),
   ]);
   const l = latency.rows[0] ?? {};
   const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -107,8 +106,8 @@ export async function pipelineFigures(db: pg.Pool) {
     latency: {
       fileP50Seconds: seconds(l.file_p50),
       fileP99Seconds: seconds(l.file_p99),
-      eventP50Seconds: seconds(l.event_p50),
-      eventP99Seconds: seconds(l.event_p99),
+      eventP50Seconds: events.p50Seconds,
+      eventP99Seconds: events.p99Seconds,
     },
     topRejectReasons: reasons.rows as { reason: string; rows: number }[],
   };
@@ -118,10 +117,19 @@ const secs = (v: number | null) =>
   v === null ? '-' : v < 10 ? `${v.toFixed(2)} s` : `${Math.round(v)} s`;
 
 async function main() {
-  const { values } = parseArgs({
-    options: { target: { type: 'string' }, json: { type: 'boolean', default: false } },
+  const { values } = parseCommand({
+    usage: 'npm run status --',
+    summary:
+      'One screen: queues, the last files with their ledger counts, throughput, latency, and why\nrows were rejected.',
+    options: {
+      ...TARGET_OPTIONS,
+      json: {
+        type: 'boolean',
+        description: "one JSON object on stdout (npm run -s keeps npm's banner out of it)",
+      },
+    },
   });
-  const target = await resolveTarget(values.target);
+  const target = await resolveTarget(values);
   const sqs = new SQSClient(target.clientConfig);
   const db = await connectDatabase(target);
   try {

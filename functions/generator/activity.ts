@@ -48,6 +48,8 @@ export function* sessions(
   users: readonly User[],
   start: number,
   spanMs: number,
+  /** Share of sessions whose rows carry no session id, left to inactivity to sessionise. */
+  sessionlessRate = 0,
 ): Generator<ActivityEvent> {
   const weighted = catalogue.map((p) => ({ weight: p.weight, value: p }));
   let clock = start;
@@ -58,7 +60,8 @@ export function* sessions(
   };
   for (;;) {
     const user = faker.helpers.arrayElement(users);
-    const session = `S${faker.string.alphanumeric({ length: 12, casing: 'upper' })}`;
+    const id = `S${faker.string.alphanumeric({ length: 12, casing: 'upper' })}`;
+    const session = sessionlessRate > 0 && faker.number.float() < sessionlessRate ? '' : id;
     const cart: { product: Product; quantity: number }[] = [];
     const event = (type: ActivityType, product: Product, quantity: number): ActivityEvent => ({
       event_id: faker.string.uuid(),

@@ -1,4 +1,9 @@
 import { integer, optionalString, rate, requiredString } from '#shared/config.ts';
+import {
+  GENERATOR_ENV as ENV,
+  INCOMING_PREFIX,
+  GENERATOR_OPTIONAL_ENV as OPTIONAL,
+} from '#shared/contract.ts';
 
 export interface GeneratorConfig {
   readonly bucket: string;
@@ -10,23 +15,25 @@ export interface GeneratorConfig {
   readonly dirtyRate: number;
   readonly duplicateRate: number;
   readonly lateRate: number;
+  readonly sessionlessRate: number;
   readonly gzip: boolean;
   /** Fixed seed for reproducible files; random when absent. */
   readonly seed: number | null;
 }
 
 export function loadGeneratorConfig(): GeneratorConfig {
-  const seed = process.env.GENERATOR_SEED;
+  const seed = process.env[OPTIONAL.seed];
   return {
-    bucket: requiredString('BUCKET_NAME'),
-    prefix: optionalString('INCOMING_PREFIX', 'incoming/'),
-    eventsPerFile: integer('EVENTS_PER_FILE', 500, 1, 10_000_000),
-    filesPerInvocation: integer('FILES_PER_INVOCATION', 1, 1, 10_000),
-    fileIntervalMs: integer('FILE_INTERVAL_MS', 0, 0, 900_000),
-    dirtyRate: rate('DIRTY_RATE', 0.02),
-    duplicateRate: rate('DUPLICATE_RATE', 0.005),
-    lateRate: rate('LATE_RATE', 0.01),
-    gzip: optionalString('GZIP', 'false') === 'true',
-    seed: seed === undefined || seed === '' ? null : integer('GENERATOR_SEED', 0, 0, 2 ** 31 - 1),
+    bucket: requiredString(ENV.bucket),
+    prefix: optionalString(ENV.prefix, INCOMING_PREFIX),
+    eventsPerFile: integer(ENV.eventsPerFile, 500, 1, 10_000_000),
+    filesPerInvocation: integer(ENV.filesPerInvocation, 1, 1, 10_000),
+    fileIntervalMs: integer(ENV.fileIntervalMs, 0, 0, 900_000),
+    dirtyRate: rate(OPTIONAL.dirtyRate, 0.02),
+    duplicateRate: rate(OPTIONAL.duplicateRate, 0.005),
+    lateRate: rate(OPTIONAL.lateRate, 0.01),
+    sessionlessRate: rate(OPTIONAL.sessionlessRate, 0.2),
+    gzip: optionalString(OPTIONAL.gzip, 'false') === 'true',
+    seed: seed === undefined || seed === '' ? null : integer(OPTIONAL.seed, 0, 0, 2 ** 31 - 1),
   };
 }

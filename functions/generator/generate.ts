@@ -15,8 +15,13 @@ export interface FileSpec {
   readonly dirtyRate: number;
   /** Share of rows that repeat an earlier row of the file, event_id and all. */
   readonly duplicateRate: number;
-  /** Share of rows that arrive hours after they happened. */
+  /**
+   * Share of rows that arrive 3 to 15 minutes after they happened: behind the watermark
+   * (2 minutes by default), so their windows have closed and are corrected.
+   */
   readonly lateRate: number;
+  /** Share of sessions without a session id. @default 0 */
+  readonly sessionlessRate?: number;
   readonly seed: number;
   /** Event times fall in the minute before this instant. */
   readonly now: number;
@@ -44,7 +49,14 @@ export function generateRows(spec: FileSpec): { rows: Iterable<Row>; stats: File
     faker.seed(spec.seed);
     const catalogue = buildCatalogue(spec.catalogueSize ?? 500);
     const users = buildUsers(faker, spec.users ?? 2_000);
-    const activity = sessions(faker, catalogue, users, spec.now - 60_000, 59_000);
+    const activity = sessions(
+      faker,
+      catalogue,
+      users,
+      spec.now - 60_000,
+      59_000,
+      spec.sessionlessRate ?? 0,
+    );
     const recent: Row[] = [];
     for (let i = 0; i < spec.rows; i++) {
       if (recent.length > 0 && faker.number.float() < spec.duplicateRate) {
@@ -57,7 +69,7 @@ export function generateRows(spec: FileSpec): { rows: Iterable<Row>; stats: File
       if (faker.number.float() < spec.lateRate) {
         stats.late++;
         row.event_time = new Date(
-          Date.parse(row.event_time) - faker.number.int({ min: 3_600_000, max: 6 * 3_600_000 }),
+          Date.parse(row.event_time) - faker.number.int({ min: 3 * 60_000, max: 15 * 60_000 }),
         ).toISOString();
       }
       let valid = true;

@@ -52,6 +52,7 @@ export async function runGenerator(
       dirtyRate: config.dirtyRate,
       duplicateRate: config.duplicateRate,
       lateRate: config.lateRate,
+      sessionlessRate: config.sessionlessRate,
     });
     const body = config.gzip ? stream.pipe(createGzip()) : stream;
     await put(key, body, config.gzip ? 'application/gzip' : 'text/csv');

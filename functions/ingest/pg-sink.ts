@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { DEFAULTS } from '#shared/contract.ts';
 import { EVENT_COLUMNS, eventLine, REJECTED_COLUMNS, rejectedLine } from './copy-text.ts';
 import { DuplicateKeyError } from './errors.ts';
 import type {
@@ -33,12 +34,57 @@ function literal(value: string | number | Date | null): string {
   return escapeLiteral(value instanceof Date ? value.toISOString() : value);
 }
 
-/** The PostgreSQL side of ingestion: the ledger, COPY into events, the quarantine. */
+export interface AnalyticsSettings {
+  /** How far behind the latest event time a window closes (Spark's watermark delay). */
+  readonly allowedLatenessSeconds: number;
+  /** Inactivity that ends an inferred session. */
+  readonly sessionGapSeconds: number;
+}
+
+/** The deltas are folded at most this often (sql/0006_analytics_rollup.sql). */
+const ROLLUP_EVERY_SECONDS = 10;
+
+export const DEFAULT_ANALYTICS: AnalyticsSettings = {
+  allowedLatenessSeconds: DEFAULTS.allowedLatenessSeconds,
+  sessionGapSeconds: DEFAULTS.sessionGapSeconds,
+};
+
+/**
+ * The PostgreSQL side of ingestion: the ledger, COPY into events, the quarantine; and the
+ * stream analytics, marked pending in each file's transaction and applied after its commit
+ * (sql/0005_analytics.sql).
+ */
 export class PgRowSink implements RowSink {
   private readonly pool: Pool;
+  private readonly analytics: AnalyticsSettings;
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, analytics: AnalyticsSettings = DEFAULT_ANALYTICS) {
     this.pool = pool;
+    this.analytics = analytics;
+  }
+
+  /**
+   * The analytics of every committed file still pending (this invocation's, and any an earlier
+   * one committed and did not get to), each taken once; then the inferred sessions of the
+   * users they touched, after any settle already running; then, every few seconds, a rollup
+   * of the deltas. One round trip (sql/0006_analytics_rollup.sql).
+   */
+  async settle(): Promise<number> {
+    const { rows } = await this.pool.query<{ settled: number | null }>(
+      'CALL analytics_after_commit(make_interval(secs => $1), make_interval(secs => $2))',
+      [this.analytics.sessionGapSeconds, ROLLUP_EVERY_SECONDS],
+    );
+    return rows[0]?.settled ?? 0;
+  }
+
+  /** Records the settings in the database, for the views that show them (the watermark). */
+  async recordSettings(): Promise<void> {
+    await this.pool.query(
+      `UPDATE pipeline_settings
+          SET allowed_lateness = make_interval(secs => $1), session_gap = make_interval(secs => $2)
+        WHERE allowed_lateness <> make_interval(secs => $1) OR session_gap <> make_interval(secs => $2)`,
+      [this.analytics.allowedLatenessSeconds, this.analytics.sessionGapSeconds],
+    );
   }
 
   async begin(
@@ -95,7 +141,7 @@ export class PgRowSink implements RowSink {
           },
         };
       }
-      return new PgFileLoad(client, String(id));
+      return new PgFileLoad(client, String(id), this.analytics.allowedLatenessSeconds);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       client.release(error instanceof Error ? error : undefined);
@@ -107,11 +153,13 @@ export class PgRowSink implements RowSink {
 class PgFileLoad implements FileLoad {
   readonly fileId: string;
   private readonly client: PoolClient;
+  private readonly latenessSeconds: number;
   private released = false;
 
-  constructor(client: PoolClient, fileId: string) {
+  constructor(client: PoolClient, fileId: string, latenessSeconds: number) {
     this.client = client;
     this.fileId = fileId;
+    this.latenessSeconds = latenessSeconds;
   }
 
   async loadEvents(rows: AsyncIterable<readonly EventRow[]>, mode: 'direct' | 'merge') {
@@ -167,13 +215,24 @@ class PgFileLoad implements FileLoad {
   }
 
   async commit(outcome: FileOutcome): Promise<void> {
+    // A file with rows records the watermark it saw and that its analytics are pending, in the
+    // same round trip and ledger update: the deltas are applied right after the commit
+    // (settle), exactly once.
+    const id = literal(Number(this.fileId));
+    const analytics = outcome.rowsLoaded > 0;
+    const pending = analytics ? `INSERT INTO analytics_pending (file_id) VALUES (${id});` : '';
+    const watermark = analytics
+      ? `, watermark_at_commit = (SELECT max(max_event_time) FROM ingested_files)
+                                  - make_interval(secs => ${literal(this.latenessSeconds)})`
+      : '';
     await this.client.query(
-      `UPDATE ingested_files
+      `${pending}
+       UPDATE ingested_files
           SET status = ${literal(outcome.status)}, rows_total = ${literal(outcome.rowsTotal)},
               rows_loaded = ${literal(outcome.rowsLoaded)}, rows_rejected = ${literal(outcome.rowsRejected)},
               rows_duplicate = ${literal(outcome.rowsDuplicate)}, error = ${literal(outcome.error)},
-              completed_at = clock_timestamp()
-        WHERE id = ${literal(Number(this.fileId))};
+              completed_at = clock_timestamp()${watermark}
+        WHERE id = ${id};
        COMMIT`,
     );
     this.release();

@@ -58,7 +58,16 @@ describe('generator', () => {
     const late = times.filter((t) => t < NOW - 60_000);
     expect(late.length).toBe(stats.late);
     expect(stats.late).toBeGreaterThan(300);
-    expect(times.every((t) => t <= NOW && t >= NOW - 6 * 3_600_000 - 60_000)).toBe(true);
+    // Minutes behind: past the watermark's two minutes, within a quarter of an hour.
+    expect(late.every((t) => t <= NOW - 3 * 60_000 && t >= NOW - 16 * 60_000)).toBe(true);
+  });
+
+  it('leaves the session id off about the share of sessions asked for', () => {
+    const { rows } = collect(spec({ sessionlessRate: 0.3 }));
+    const without = rows.filter((r) => r.session_id === '').length / rows.length;
+    expect(without).toBeGreaterThan(0.2);
+    expect(without).toBeLessThan(0.4);
+    expect(collect(spec()).rows.every((r) => r.session_id !== '')).toBe(true);
   });
 
   it('makes exactly the announced number of invalid rows and duplicates, as the ingest rules see them', () => {
