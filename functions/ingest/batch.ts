@@ -2,8 +2,18 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { FileLimits } from './content.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { MalformedMessageError } from './errors.ts';
 import type { Log, ObjectSource, RowSink } from './ports.ts';
 import { type MessageResult, processMessage } from './process-message.ts';
+import {
+  backoffSeconds,
+  DEFAULT_LEASE,
+  holdMessages,
+  type LeaseSettings,
+  type MessageVisibility,
+} from './visibility.ts';
 
 export interface BatchDeps {
   readonly bucket: string;
@@ -12,12 +22,25 @@ export interface BatchDeps {
   readonly sink: RowSink;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Where held messages are leased and failed ones delayed; without it, the queue's timeout. */
+  readonly visibility?: MessageVisibility;
+  /** @default DEFAULT_LEASE */
+  readonly lease?: LeaseSettings;
+  /** @default DEFAULT_LIMITS */
+  readonly limits?: FileLimits;
+  /**
+   * Where a message that can never succeed (not an S3 notification) goes at once; without
+   * it, such a message fails until the queue's redrive policy moves it.
+   */
+  readonly deadLetters?: DeadLetters;
 }
 
 /**
  * The SQS side: each message succeeds or fails on its own (ReportBatchItemFailures), so a
  * transient failure retries only its message, and it reaches the dead-letter queue after
- * maxReceiveCount receives.
+ * maxReceiveCount receives. Messages are held on a short lease while they load, and a failed
+ * one comes back after a backoff that grows with its receive count, not after the queue's
+ * half-hour visibility timeout.
  */
 export function createBatchHandler(deps: BatchDeps) {
   const { logger, metrics } = deps;
@@ -29,26 +52,56 @@ export function createBatchHandler(deps: BatchDeps) {
       const result = await processMessage(record.body, receipt, { ...deps, logFor });
       recordMetrics(metrics, result);
     } catch (error) {
-      logFor({ messageId: record.messageId }).error('message failed; it will be retried', {
-        error: error as Error,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-      });
+      const log = logFor({ messageId: record.messageId });
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+      // A body that is not an S3 notification fails the same way on every receive.
+      if (error instanceof MalformedMessageError && deps.deadLetters) {
+        await deps.deadLetters.send({
+          body: record.body,
+          reason: error.message,
+          sourceMessageId: record.messageId,
+          receiveCount,
+        });
+        log.error('message can never succeed; sent to the dead-letter queue', {
+          reason: error.message,
+        });
+        metrics.addMetric('MessagesDeadLettered', MetricUnit.Count, 1);
+        return;
+      }
+      log.error('message failed; it will be retried', { error: error as Error, receiveCount });
       throw error;
     }
   };
 
+  const lease = deps.lease ?? DEFAULT_LEASE;
+  const log = logFor({});
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const started = performance.now();
+    const held = deps.visibility
+      ? holdMessages(
+          deps.visibility,
+          event.Records.map((r) => r.receiptHandle),
+          lease,
+          log,
+        )
+      : null;
     try {
-      const response = await processPartialResponse(
-        event,
-        handleRecord,
-        new BatchProcessor(EventType.SQS),
-        {
-          context,
-          throwOnFullBatchFailure: false,
-        },
-      );
+      let response: SQSBatchResponse;
+      try {
+        response = await processPartialResponse(
+          event,
+          handleRecord,
+          new BatchProcessor(EventType.SQS),
+          {
+            context,
+            throwOnFullBatchFailure: false,
+          },
+        );
+      } finally {
+        await held?.release();
+      }
+      await delayFailed(event, response, deps.visibility, lease, log);
+      await settleAnalytics(deps.sink, log);
       logger.info('batch done', {
         messages: event.Records.length,
         failed: response.batchItemFailures.length,
@@ -63,6 +116,40 @@ export function createBatchHandler(deps: BatchDeps) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * The analytics of the batch's files are applied, and the sessions inferred from inactivity
+ * settled, after the commits, within the invocation that made them. A settle that fails
+ * changes no file: what it would have done stays pending and the next invocation's settle
+ * does it.
+ */
+async function settleAnalytics(sink: BatchDeps['sink'], log: Log): Promise<void> {
+  try {
+    const users = await sink.settle();
+    if (users > 0) log.debug('inferred sessions settled', { users });
+  } catch (error) {
+    log.warn('inferred sessions not settled; the next batch will', { error: error as Error });
+  }
+}
+
+/** Failed messages wait a backoff growing with their receive count, then come back. */
+async function delayFailed(
+  event: SQSEvent,
+  response: SQSBatchResponse,
+  visibility: MessageVisibility | undefined,
+  lease: LeaseSettings,
+  log: Log,
+): Promise<void> {
+  if (!visibility || response.batchItemFailures.length === 0) return;
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const changes = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
+    receiptHandle: r.receiptHandle,
+    seconds: backoffSeconds(Number(r.attributes?.ApproximateReceiveCount ?? 1), lease),
+  }));
+  await visibility
+    .change(changes)
+    .catch((error: Error) => log.warn('failed messages not delayed', { error }));
 }
 
 function recordMetrics(metrics: Metrics, result: MessageResult) {

@@ -1,7 +1,41 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DEFAULTS } from '#shared/contract.ts';
 
 const SNIFF_BYTES = 4096;
+/**
+ * A gzip body's first bytes are read this far before any row moves, so that a decompression
+ * bomb is refused before the database sees a row of it.
+ */
+const RATIO_FLOOR = 8 * 1024 * 1024;
+/** Compressed bytes go to gunzip in slices this small, so the ratio measured stays close. */
+const SLICE_BYTES = 4 * 1024;
+
+/** What one file may expand to; over any of them the file is rejected, never retried. */
+export interface FileLimits {
+  /** Bytes of CSV after decompression. */
+  readonly maxBytes: number;
+  /** Records, header excluded. */
+  readonly maxRows: number;
+  /** Decompressed bytes per compressed byte of a gzip body (CSV compresses about 4 to 1). */
+  readonly maxCompressionRatio: number;
+}
+
+export const DEFAULT_LIMITS: FileLimits = {
+  maxBytes: DEFAULTS.maxFileBytes,
+  maxRows: DEFAULTS.maxFileRows,
+  maxCompressionRatio: DEFAULTS.maxCompressionRatio,
+};
+
+/** A file over one of its limits; `reason` is what the ledger records. */
+export class FileLimitError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'FileLimitError';
+    this.reason = reason;
+  }
+}
 
 /** Formats that are certainly not CSV, by their first bytes. */
 const SIGNATURES: ReadonlyArray<readonly [string, readonly number[]]> = [
@@ -22,24 +56,92 @@ export type Content =
 
 /**
  * Looks at an object's first bytes: gzip (1f 8b) is unwrapped whatever the key says; known
- * binary formats, or NUL bytes near the start, mean the file is not CSV at all.
+ * binary formats, or NUL bytes near the start, mean the file is not CSV at all. The text is
+ * metered against `limits`: past one, the stream fails with a FileLimitError (a gzip body
+ * expanding past the ratio does so here, before any row is read).
  */
-export async function openContent(body: Readable): Promise<Content> {
+export async function openContent(
+  body: Readable,
+  limits: FileLimits = DEFAULT_LIMITS,
+): Promise<Content> {
   // One look serves both checks: the gzip magic is in the same first bytes as any other.
   let sniff = await peek(body, SNIFF_BYTES);
   let gzip = false;
   if (sniff.bytes[0] === 0x1f && sniff.bytes[1] === 0x8b) {
     gzip = true;
-    const gunzip = createGunzip();
-    sniff.stream.on('error', (error) => gunzip.destroy(error));
-    sniff = await peek(sniff.stream.pipe(gunzip), SNIFF_BYTES);
+    const compressed = sliced(sniff.stream);
+    const meter = new Meter(limits, compressed);
+    const text = pipeline(compressed.stream, createGunzip(), meter, () => {});
+    sniff = await peek(text, RATIO_FLOOR);
+  } else {
+    const meter = new Meter(limits, null);
+    sniff = { bytes: sniff.bytes, stream: pipeline(sniff.stream, meter, () => {}) };
   }
-  const reason = notCsvReason(sniff.bytes);
+  const reason = notCsvReason(sniff.bytes.subarray(0, SNIFF_BYTES));
   if (reason) {
     sniff.stream.destroy();
     return { kind: 'not_csv', reason };
   }
   return { kind: 'text', stream: sniff.stream, gzip };
+}
+
+interface Counted {
+  readonly stream: Readable;
+  readonly bytes: number;
+}
+
+/**
+ * The compressed bytes in small slices, each counted as gunzip pulls it: what was counted is
+ * at most a few slices and gunzip's input buffer ahead of what it has expanded.
+ */
+function sliced(source: Readable): Counted {
+  const counted = { bytes: 0 } as { bytes: number; stream: Readable };
+  async function* slices() {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      for (let i = 0; i < chunk.length; i += SLICE_BYTES) {
+        const slice = chunk.subarray(i, i + SLICE_BYTES);
+        counted.bytes += slice.length;
+        yield slice;
+      }
+    }
+  }
+  counted.stream = Readable.from(slices(), { objectMode: false, highWaterMark: SLICE_BYTES });
+  return counted;
+}
+
+/** Counts the text's bytes and fails the stream past a limit. */
+class Meter extends Transform {
+  private bytes = 0;
+  private readonly limits: FileLimits;
+  private readonly compressed: Counted | null;
+
+  constructor(limits: FileLimits, compressed: Counted | null) {
+    super();
+    this.limits = limits;
+    this.compressed = compressed;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    this.bytes += chunk.length;
+    const { maxBytes, maxCompressionRatio } = this.limits;
+    if (this.bytes > maxBytes) {
+      callback(new FileLimitError(`too_large: more than ${maxBytes} bytes of CSV`));
+      return;
+    }
+    if (
+      this.compressed !== null &&
+      this.bytes >= Math.min(RATIO_FLOOR, maxBytes) &&
+      this.bytes > maxCompressionRatio * this.compressed.bytes
+    ) {
+      callback(
+        new FileLimitError(
+          `too_large: gzip expands more than ${maxCompressionRatio} to 1 (a decompression bomb?)`,
+        ),
+      );
+      return;
+    }
+    callback(null, chunk);
+  }
 }
 
 export function notCsvReason(bytes: Buffer): string | null {

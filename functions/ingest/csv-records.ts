@@ -2,6 +2,7 @@ import { pipeline, type Readable, Transform, type TransformCallback } from 'node
 import type { CsvError } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { type OversizedRecord, RecordGuard } from './record-guard.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 /** Records over this size are quarantined whole rather than parsed. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -133,7 +134,7 @@ class RecordSplitter extends Transform {
       const lineEnd = lf === -1 ? end : lf;
       if (nextQuote === -1 || nextQuote > lineEnd) {
         if (lf === -1 && !final) return pos;
-        this.plain(bytes.toString('utf8', pos, lineEnd));
+        this.plain(decodeUtf8(bytes, pos, lineEnd));
         pos = lineEnd + 1;
         continue;
       }
@@ -165,7 +166,7 @@ class RecordSplitter extends Transform {
   }
 
   private quoted(run: Buffer) {
-    parse(run, {
+    parse(decodeUtf8(run), {
       record_delimiter: '\n',
       raw: true,
       relax_quotes: true,
@@ -261,7 +262,7 @@ function fromOversized(record: OversizedRecord): CsvItem {
   return {
     kind: 'bad',
     line: record.line,
-    raw: `${record.prefix.toString('utf8')}…`,
+    raw: `${decodeUtf8(record.prefix)}…`,
     reasons,
   };
 }

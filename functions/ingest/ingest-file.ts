@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type HeaderResolution, resolveHeader } from './columns.ts';
-import { openContent } from './content.ts';
+import { DEFAULT_LIMITS, FileLimitError, type FileLimits, openContent } from './content.ts';
 import { type CsvItem, parseCsv } from './csv-records.ts';
 import { DuplicateKeyError } from './errors.ts';
 import { eventIdDeriver } from './event-id.ts';
@@ -22,6 +22,8 @@ export interface IngestDeps {
   readonly sink: RowSink;
   readonly log: Log;
   readonly now?: () => number;
+  /** How large a file may be; over a limit it is rejected whole, once. */
+  readonly limits?: FileLimits;
 }
 
 export type FileResult =
@@ -68,6 +70,7 @@ async function loadFile(
   deps: IngestDeps,
 ): Promise<{ outcome: FileOutcome; merged: boolean }> {
   const now = (deps.now ?? Date.now)();
+  const limits = deps.limits ?? DEFAULT_LIMITS;
   let mode: 'direct' | 'merge' = 'direct';
   for (;;) {
     const body = await deps.source.open(ref);
@@ -77,14 +80,15 @@ async function loadFile(
     }
     let content: Awaited<ReturnType<typeof openContent>>;
     try {
-      content = await openContent(body);
+      content = await openContent(body, limits);
     } catch (error) {
       body.destroy();
-      if (isCorruptCompression(error)) return rejectedFile(corruptGzip(error), deps.log);
+      const reason = contentRejection(error);
+      if (reason !== null) return rejectedFile(reason, deps.log);
       throw error;
     }
     if (content.kind === 'not_csv') return rejectedFile(content.reason, deps.log);
-    const pass = new FilePass(content.stream, ref, now, deps.log);
+    const pass = new FilePass(content.stream, ref, now, deps.log, limits.maxRows);
     try {
       const { loaded, duplicate } = await load.loadEvents(pass.batches(), mode);
       if (pass.fileError !== null) {
@@ -109,9 +113,10 @@ async function loadFile(
         mode = 'merge';
         continue;
       }
-      if (isCorruptCompression(error)) {
+      const reason = contentRejection(error);
+      if (reason !== null) {
         await load.discardRows();
-        return rejectedFile(corruptGzip(error), deps.log);
+        return rejectedFile(reason, deps.log);
       }
       throw error;
     } finally {
@@ -120,6 +125,9 @@ async function loadFile(
     }
   }
 }
+
+/** Unknown column names a log line lists, at most. */
+const LOGGED_COLUMNS = 20;
 
 /** Rows handed to the database per batch. */
 const BATCH_ROWS = 1_000;
@@ -131,10 +139,13 @@ class FilePass {
   private readonly stream: Readable;
   private readonly ctx: Omit<RowContext, 'columns'>;
   private readonly log: Log;
+  private readonly maxRows: number;
+  private records = 0;
 
-  constructor(stream: Readable, ref: ObjectRef, now: number, log: Log) {
+  constructor(stream: Readable, ref: ObjectRef, now: number, log: Log, maxRows: number) {
     this.stream = stream;
     this.log = log;
+    this.maxRows = maxRows;
     this.ctx = {
       now,
       deriveId: eventIdDeriver({
@@ -165,12 +176,19 @@ class FilePass {
           return;
         }
         if (header.ignored.length > 0) {
+          // A header is whatever the producer wrote: the line stays short whatever it holds.
           this.log.info('ignoring unknown columns', {
-            ignoredColumns: header.ignored,
+            ignoredColumns: header.ignored
+              .slice(0, LOGGED_COLUMNS)
+              .map((name) => (name.length > 64 ? `${name.slice(0, 64)}…` : name)),
             ignoredColumnCount: header.ignored.length,
           });
         }
         ctx = { ...this.ctx, columns: header.index };
+        return;
+      }
+      if (++this.records > this.maxRows) {
+        this.fileError = `too_large: more than ${this.maxRows} rows`;
         return;
       }
       if (item.kind === 'bad') {
@@ -201,8 +219,14 @@ function rejectedFile(reason: string, log: Log): { outcome: FileOutcome; merged:
   return { outcome: emptyOutcome('rejected', reason), merged: false };
 }
 
-function corruptGzip(error: unknown): string {
-  return `not_csv: corrupt gzip (${(error as Error).message})`;
+/**
+ * The reason a file is rejected for, when reading its content failed because of the content
+ * itself (over a limit, or corrupt gzip), so that no retry can help; otherwise null.
+ */
+function contentRejection(error: unknown): string | null {
+  if (error instanceof FileLimitError) return error.reason;
+  if (isCorruptCompression(error)) return `not_csv: corrupt gzip (${(error as Error).message})`;
+  return null;
 }
 
 function emptyOutcome(status: 'missing' | 'rejected', error: string): FileOutcome {

@@ -67,6 +67,11 @@ export interface RowSink {
     ref: ObjectRef,
     receipt: FileReceipt,
   ): Promise<FileLoad | { readonly alreadyIngested: LedgerEntry }>;
+  /**
+   * Finishes the analytics of every file committed so far: applies the deltas still pending,
+   * then settles the sessions inferred from inactivity; returns how many users it settled.
+   */
+  settle(): Promise<number>;
 }
 
 /** Structured log lines; the Lambda adapter is Powertools Logger. */

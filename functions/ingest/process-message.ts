@@ -1,3 +1,4 @@
+import type { FileLimits } from './content.ts';
 import { type FileResult, ingestFile } from './ingest-file.ts';
 import type { FileReceipt, Log, ObjectSource, RowSink } from './ports.ts';
 import { type ObjectRef, parseNotification } from './s3-event.ts';
@@ -10,10 +11,12 @@ export interface MessageDeps {
   /** A logger whose every line carries these keys. */
   readonly logFor: (keys: Record<string, string>) => Log;
   readonly now?: () => number;
+  readonly limits?: FileLimits;
 }
 
 export type RecordResult =
   | { readonly ref: ObjectRef; readonly kind: 'refused' | 'ignored'; readonly reason: string }
+  | { readonly kind: 'malformed'; readonly index: number; readonly reason: string }
   | {
       readonly ref: ObjectRef;
       readonly kind: 'file';
@@ -43,6 +46,13 @@ export async function processMessage(
     return { kind: 'test' };
   }
   const records: RecordResult[] = [];
+  for (const bad of notification.malformed) {
+    messageLog.error('record names no S3 object; skipped, the others go on', {
+      recordIndex: bad.index,
+      reason: bad.reason,
+    });
+    records.push({ kind: 'malformed', ...bad });
+  }
   for (const ref of notification.records) {
     const log = deps.logFor({
       messageId: receipt.messageId ?? '',
@@ -71,6 +81,7 @@ export async function processMessage(
       sink: deps.sink,
       log,
       now: deps.now,
+      limits: deps.limits,
     });
     const durationMs = Math.round(performance.now() - started);
     if (result.kind === 'ingested') {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RejectedRow } from './ports.ts';
+import { escapeInvalidBytes } from './utf8.ts';
 
 /**
  * Holds a file's rejected rows until the events are loaded (one connection runs one COPY at
@@ -21,8 +22,10 @@ export class RejectSpool {
     this.budgetBytes = budgetBytes;
   }
 
-  add(row: RejectedRow): void {
+  add(rejected: RejectedRow): void {
     this.count++;
+    // Bytes that were not UTF-8 are kept, as \xNN (functions/ingest/utf8.ts).
+    const row = { ...rejected, raw: escapeInvalidBytes(rejected.raw) };
     if (this.spill === null && this.memoryBytes + row.raw.length * 2 <= this.budgetBytes) {
       this.memory.push(row);
       this.memoryBytes += row.raw.length * 2 + 64;

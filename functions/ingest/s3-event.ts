@@ -12,9 +12,19 @@ export interface ObjectRef {
   readonly eventTime: string | null;
 }
 
+/** A record of a notification that names no object: skipped on its own, the others go on. */
+export interface MalformedRecord {
+  readonly index: number;
+  readonly reason: string;
+}
+
 export type Notification =
   | { readonly kind: 'test'; readonly bucket: string | null }
-  | { readonly kind: 'records'; readonly records: readonly ObjectRef[] };
+  | {
+      readonly kind: 'records';
+      readonly records: readonly ObjectRef[];
+      readonly malformed: readonly MalformedRecord[];
+    };
 
 /** S3 form-encodes keys in notifications: `+` is a space, `%XX` a byte of UTF-8. */
 export function decodeS3Key(key: string): string {
@@ -25,7 +35,11 @@ export function decodeS3Key(key: string): string {
   }
 }
 
-/** Reads the body of an SQS message that S3 sent: the test event, or event records. */
+/**
+ * Reads the body of an SQS message that S3 sent: the test event, or event records. A record
+ * that names no object is set aside with its reason; a body with no usable record at all is
+ * a malformed message.
+ */
 export function parseNotification(body: string): Notification {
   let parsed: unknown;
   try {
@@ -40,7 +54,22 @@ export function parseNotification(body: string): Notification {
   if (!Array.isArray(parsed.Records)) {
     throw new MalformedMessageError('message body has no S3 event Records');
   }
-  return { kind: 'records', records: parsed.Records.map(toObjectRef) };
+  const records: ObjectRef[] = [];
+  const malformed: MalformedRecord[] = [];
+  parsed.Records.forEach((record: unknown, index: number) => {
+    try {
+      records.push(toObjectRef(record, index));
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      malformed.push({ index, reason: error.message });
+    }
+  });
+  if (records.length === 0) {
+    throw new MalformedMessageError(
+      malformed.map((m) => m.reason).join('; ') || 'message body has no S3 event Records',
+    );
+  }
+  return { kind: 'records', records, malformed };
 }
 
 function toObjectRef(record: unknown, i: number): ObjectRef {

@@ -10,6 +10,7 @@ import {
   parsePrice,
   parseQuantity,
 } from './rules.ts';
+import { INVALID_BYTE } from './utf8.ts';
 
 /** A row that passed every rule, in the shape of the events table. */
 export interface EventRow {
@@ -86,7 +87,7 @@ export function validateRecord(
     }
   }
   for (const value of cells) {
-    if (value.includes('\uFFFD')) {
+    if (value.includes(INVALID_BYTE)) {
       reasons.push('invalid_encoding');
       break;
     }

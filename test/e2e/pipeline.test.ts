@@ -1,6 +1,13 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { CopyObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetBucketVersioningCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
 import type pg from 'pg';
@@ -75,9 +82,15 @@ describe('the pipeline on the embedded cloud', () => {
       (g) => g.logGroupName,
     );
     expect(groups).toContain(ingestLogs);
-    expect(ingestLogs).toBe('/aws/lambda/Shopstream-IngestFunction');
+    // Lambda's default log group name, so `aws logs tail /aws/lambda/<function>` works.
+    expect(out.IngestFunctionName).toBe('Shopstream-IngestFunction');
+    expect(ingestLogs).toBe(`/aws/lambda/${out.IngestFunctionName}`);
+    expect(await logGroupOf(t, out.GeneratorFunctionName as string)).toBe(
+      `/aws/lambda/${out.GeneratorFunctionName}`,
+    );
     const { rows } = await db.query('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0].n).toBe(4);
+    // Every migration in sql/, applied by the stack's migrations custom resource.
+    expect(rows[0].n).toBe(readdirSync('sql').filter((f) => f.endsWith('.sql')).length);
   });
 
   it('ingests a CSV put with PutObject, a copy of it, and a multipart upload, with exact ledger counts', async () => {
@@ -130,6 +143,45 @@ describe('the pipeline on the embedded cloud', () => {
       rows_loaded: 120_000,
     });
     expect(await ledger('archive/ignored.csv')).toEqual([]);
+    // The function loaded them as its own login role, not as the master user.
+    const { rows: sessions } = await db.query<{ usename: string }>(
+      `SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name LIKE 'shopstream-ingest%'`,
+    );
+    expect(sessions.map((r) => r.usename)).toEqual(['shopstream_ingest']);
+  });
+
+  it('loads every version of a file overwritten before it was read', async () => {
+    expect(
+      (await t.s3.send(new GetBucketVersioningCommand({ Bucket: out.BucketName }))).Status,
+    ).toBe('Enabled');
+    const Key = 'incoming/overwritten.csv';
+    const put = (rows: string[]) =>
+      t.s3.send(
+        new PutObjectCommand({ Bucket: out.BucketName, Key, Body: [HEADER, ...rows].join('\n') }),
+      );
+    // Back to back: the second lands while the first one's message waits or is being read.
+    const first = await put([
+      'o1,2026-11-20T10:00:00Z,view,u1,prod-1,',
+      'o2,2026-11-20T10:00:01Z,view,u1,prod-1,',
+    ]);
+    const second = await put(['o3,2026-11-20T10:00:02Z,view,u2,prod-2,']);
+    const versions = await waitFor('both versions in the ledger', async () => {
+      const { rows } = await db.query(
+        'SELECT version_id, status, rows_loaded FROM ingested_files WHERE key = $1 ORDER BY id',
+        [Key],
+      );
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(new Map(versions.map((r) => [r.version_id, [r.status, r.rows_loaded]]))).toEqual(
+      new Map([
+        [first.VersionId, ['loaded', 2]],
+        [second.VersionId, ['loaded', 1]],
+      ]),
+    );
+    const { rows } = await db.query(
+      `SELECT event_id FROM events WHERE event_id IN ('o1', 'o2', 'o3') ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.event_id)).toEqual(['o1', 'o2', 'o3']);
   });
 
   it('runs the generator through Lambda Invoke and lands its rows in PostgreSQL', async () => {
@@ -162,5 +214,17 @@ describe('the pipeline on the embedded cloud', () => {
     expect(found.events?.[0]?.message).toMatch(
       /^REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 1024 MB\tMax Memory Used: \d+ MB/,
     );
+  });
+
+  it('keeps its state to its owner: the folder 0700 (0711 as root), the files 0600', () => {
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(t.stateDir)).toBe(process.getuid?.() === 0 ? 0o711 : 0o700);
+    const files = ['stack.json', 'outputs.json', 'queues/fauxqs.db'].map((f) =>
+      join(t.stateDir, f),
+    );
+    const logDir = join(t.stateDir, 'logs', encodeURIComponent(ingestLogs));
+    files.push(...readdirSync(logDir).map((f) => join(logDir, f)));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) expect([file, mode(file)]).toEqual([file, 0o600]);
   });
 });

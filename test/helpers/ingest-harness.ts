@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createBatchHandler } from '../../functions/ingest/batch.ts';
+import type { FileLimits } from '../../functions/ingest/content.ts';
 import { PgRowSink } from '../../functions/ingest/pg-sink.ts';
 import { S3ObjectSource } from '../../functions/ingest/s3-source.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -37,6 +38,7 @@ export class IngestHarness {
     db: TestDatabase,
     cloud: TestS3,
     logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT',
+    limits?: FileLimits,
   ) {
     this.db = db;
     this.cloud = cloud;
@@ -45,18 +47,19 @@ export class IngestHarness {
       bucket: BUCKET,
       prefix: 'incoming/',
       source: new S3ObjectSource(cloud.s3),
-      sink: new PgRowSink(db.pool),
+      sink: new PgRowSink(db.writerPool),
       logger: this.logger,
       metrics: new Metrics({ namespace: 'shopstream-test', serviceName: 'ingest' }),
+      limits,
     });
   }
 
   static async start(
-    options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT' } = {},
+    options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT'; limits?: FileLimits } = {},
   ): Promise<IngestHarness> {
     const [db, cloud] = await Promise.all([createTestDatabase(), startTestS3()]);
     cloud.createBucket(BUCKET);
-    return new IngestHarness(db, cloud, options.logLevel ?? 'SILENT');
+    return new IngestHarness(db, cloud, options.logLevel ?? 'SILENT', options.limits);
   }
 
   async stop(): Promise<void> {

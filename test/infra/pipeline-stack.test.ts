@@ -38,6 +38,25 @@ describe('ingest path', () => {
     expect(functionWithEnv('DB_CONNECTIONS_PER_INVOCATION', '4')[0]).toBe(ingestId);
   });
 
+  it('lets ingest send what can never succeed to the dead-letter queue', () => {
+    const [, ingest] = ingestFunction();
+    const env = (ingest.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(
+      ([, q]) => !q.Properties.RedrivePolicy,
+    );
+    expect(env.DEAD_LETTER_QUEUE_URL).toEqual({ Ref: dlq?.[0] });
+    const role = (ingest.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const statements = resourcesOf(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: object[] }).Statement);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Resource: { 'Fn::GetAtt': [dlq?.[0], 'Arn'] },
+      }),
+    );
+  });
+
   it('gives the queue a visibility timeout of at least six times the function timeout', () => {
     const [, ingest] = ingestFunction();
     const [[, mapping] = []] = resourcesOf(template, 'AWS::Lambda::EventSourceMapping');
@@ -157,6 +176,21 @@ describe('bucket', () => {
       },
     });
   });
+
+  it('is versioned, and keeps a replaced version longer than the dead-letter queue keeps a message', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 15 } }),
+        ]),
+      },
+    });
+    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(
+      ([, q]) => !q.Properties.RedrivePolicy,
+    );
+    expect(15 * 86_400).toBeGreaterThan(dlq?.[1].Properties.MessageRetentionPeriod as number);
+  });
 });
 
 describe('database', () => {
@@ -185,6 +219,47 @@ describe('database', () => {
     template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
       TargetType: 'AWS::RDS::DBInstance',
     });
+  });
+
+  it('gives ingest a secret of its own, for a login role the migrations create', () => {
+    const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret');
+    const ingestSecret = secrets.find(([, r]) =>
+      JSON.stringify(r.Properties.GenerateSecretString).includes('shopstream_ingest'),
+    );
+    const masterSecret = secrets.find(
+      ([, r]) =>
+        JSON.parse(
+          (r.Properties.GenerateSecretString as { SecretStringTemplate: string })
+            .SecretStringTemplate,
+        ).username === 'shopstream',
+    );
+    if (!ingestSecret || !masterSecret) throw new Error('no ingest or master secret');
+    const attachmentOf = (secretId: string) => {
+      const [attachment] = resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment')
+        .filter(([, r]) => (r.Properties.SecretId as { Ref: string }).Ref === secretId)
+        .map(([id]) => id);
+      if (!attachment) throw new Error(`no attachment of ${secretId}`);
+      return attachment;
+    };
+    const ingestSecretRef = attachmentOf(ingestSecret[0]);
+    const masterSecretRef = attachmentOf(masterSecret[0]);
+    // What each role may read of Secrets Manager, by the Ref of the secret (its attachment).
+    const secretsReadBy = (fn: { Properties: Record<string, unknown> }) => {
+      const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      return resourcesOf(template, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: object[] }).Statement)
+        .filter((st) => JSON.stringify(st).includes('secretsmanager:'))
+        .flatMap((st) => [(st as { Resource: unknown }).Resource].flat())
+        .map((r) => (r as { Ref: string }).Ref)
+        .sort();
+    };
+    const [, ingest] = ingestFunction();
+    const [, migrations] = functionWithEnv('INGEST_DATABASE_SECRET_ARN');
+    expect(secretsReadBy(ingest)).toEqual([ingestSecretRef]);
+    expect(secretsReadBy(migrations)).toEqual([ingestSecretRef, masterSecretRef].sort());
+    const env = (ingest.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.DATABASE_SECRET_ARN).toEqual({ Ref: ingestSecretRef });
   });
 
   it('lives in isolated subnets with no NAT gateway or internet gateway', () => {
@@ -238,6 +313,31 @@ describe('connection budget', () => {
     expect(() => checkConnectionBudget(35, 2, 70)).toThrow(ConnectionBudgetError);
     expect(() => synthPipeline({ ingestMaxConcurrency: 60 })).toThrow(
       /ingest maximum concurrency 60 x 4 connections per invocation \+ 2 reserved = 242 connections, over the database's budget of 70/,
+    );
+  });
+});
+
+describe('file limits', () => {
+  it('passes the defaults and context settings to the ingest function, and refuses nonsense', () => {
+    const env = () =>
+      (ingestFunction()[1].Properties.Environment as { Variables: Record<string, string> })
+        .Variables;
+    expect(env()).toMatchObject({
+      MAX_FILE_BYTES: String(2 * 1024 ** 3),
+      MAX_FILE_ROWS: '10000000',
+      MAX_COMPRESSION_RATIO: '100',
+    });
+    const other = synthPipeline({ maxFileRows: '5000', maxCompressionRatio: '40' }).template;
+    const [[, fn] = []] = resourcesOf(other, 'AWS::Lambda::Function').filter(
+      ([, r]) =>
+        (r.Properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables
+          ?.MAX_FILE_ROWS !== undefined,
+    );
+    expect(
+      (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables,
+    ).toMatchObject({ MAX_FILE_ROWS: '5000', MAX_COMPRESSION_RATIO: '40' });
+    expect(() => synthPipeline({ maxCompressionRatio: '1' })).toThrow(
+      /context maxCompressionRatio must be an integer from 2/,
     );
   });
 });
@@ -313,7 +413,9 @@ describe('database=external (LocalStack)', () => {
     }).template;
     external.resourceCountIs('AWS::RDS::DBInstance', 0);
     external.resourceCountIs('AWS::EC2::VPC', 0);
-    const [[, secret] = []] = resourcesOf(external, 'AWS::SecretsManager::Secret');
+    const [[, secret] = []] = resourcesOf(external, 'AWS::SecretsManager::Secret').filter(
+      ([, r]) => r.Properties.SecretString,
+    );
     expect(JSON.parse(secret?.Properties.SecretString as string)).toEqual({
       engine: 'postgres',
       host: 'postgres',
@@ -330,7 +432,9 @@ describe('database=external (LocalStack)', () => {
   it('takes the docker-compose PostgreSQL for target=localstack', () => {
     const localstack = synthPipeline({ target: 'localstack' }).template;
     localstack.resourceCountIs('AWS::RDS::DBInstance', 0);
-    const [[, secret] = []] = resourcesOf(localstack, 'AWS::SecretsManager::Secret');
+    const [[, secret] = []] = resourcesOf(localstack, 'AWS::SecretsManager::Secret').filter(
+      ([, r]) => r.Properties.SecretString,
+    );
     expect(JSON.parse(secret?.Properties.SecretString as string)).toMatchObject({
       host: 'postgres',
       port: '5432',

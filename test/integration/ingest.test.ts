@@ -149,6 +149,68 @@ describe('ingest handler against S3 and PostgreSQL', () => {
     expect(await h.ledger(key)).toHaveLength(1);
   });
 
+  it('rejects a decompression bomb once, before a row of it reaches the database', async () => {
+    // 256 MiB of valid rows in about 250 KB of gzip.
+    const row = 'x,2026-11-20T10:00:00Z,view,u1,,p1,,,,,\n';
+    const bomb = gzipSync(
+      Buffer.from(`${HEADER}\n${row.repeat((256 * 1024 * 1024) / row.length)}`),
+    );
+    const key = 'incoming/bomb.csv.gz';
+    const facts = await h.put(key, bomb);
+    // A COPY rolled back would leave its rows in the heap: the table would have grown.
+    const size = async () =>
+      Number((await h.db.pool.query(`SELECT pg_relation_size('events') AS n`)).rows[0].n);
+    const sizeBefore = await size();
+    const response = await h.deliver(facts);
+    expect(response.batchItemFailures).toEqual([]);
+    const [file] = await h.ledger(key);
+    expect(file).toMatchObject({
+      status: 'rejected',
+      rows_total: 0,
+      error: 'too_large: gzip expands more than 100 to 1 (a decompression bomb?)',
+    });
+    expect(await size()).toBeLessThanOrEqual(sizeBefore);
+    await h.deliver(facts);
+    expect(await h.ledger(key)).toHaveLength(1);
+  });
+
+  it('rejects a file over the row limit whole', async () => {
+    const limited = await IngestHarness.start({
+      limits: { maxBytes: 2 ** 30, maxRows: 3, maxCompressionRatio: 100 },
+    });
+    try {
+      const rows = ['l1', 'l2', 'l3', 'l4'].map(
+        (id) => `${id},2026-11-20T10:00:00Z,view,u1,,p1,,,,,`,
+      );
+      const ok = await limited.put('incoming/three.csv', csv(...rows.slice(0, 3)));
+      const over = await limited.put('incoming/four.csv', csv(...rows));
+      expect((await limited.deliver(ok, over)).batchItemFailures).toEqual([]);
+      expect(await limited.ledger('incoming/three.csv')).toMatchObject([
+        { status: 'loaded', rows_loaded: 3 },
+      ]);
+      expect(await limited.ledger('incoming/four.csv')).toMatchObject([
+        { status: 'rejected', rows_loaded: 0, error: 'too_large: more than 3 rows' },
+      ]);
+      expect(await limited.count('events')).toBe(3);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('loads the good records of a message whose other record is malformed', async () => {
+    const facts = await h.put(
+      'incoming/beside-a-bad-record.csv',
+      csv('m1,2026-11-20T10:00:00Z,view,u1,,p1,,,,,'),
+    );
+    const response = await h.deliverBodies(
+      JSON.stringify({ Records: [{ s3: { bucket: {} } }, s3Record(facts)] }),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await h.ledger('incoming/beside-a-bad-record.csv')).toMatchObject([
+      { status: 'loaded', rows_loaded: 1 },
+    ]);
+  });
+
   it('rejects content that is not CSV', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     await h.deliver(await h.put('incoming/picture.csv', png));
@@ -305,17 +367,33 @@ describe('ingest handler against S3 and PostgreSQL', () => {
       Buffer.from([0xe9]),
       Buffer.from(',,,,\n'),
       Buffer.from('b4,2026-11-20T10:00:00Z,view,u1,,p1,Café,,,,\n'),
+      // A replacement character the producer wrote is data; in a quoted field, bad bytes too
+      // are caught and kept.
+      Buffer.from('b5,2026-11-20T10:00:00Z,view,u1,,p1,Caf\uFFFD,,,,\n'),
+      Buffer.from('b6,2026-11-20T10:00:00Z,view,u1,,p1,"Caf'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('",,,,\n'),
     ]);
     await h.deliver(await h.put(key, body));
     const [file] = await h.ledger(key);
-    expect(file).toMatchObject({ rows_total: 4, rows_loaded: 1, rows_rejected: 3 });
+    expect(file).toMatchObject({ rows_total: 6, rows_loaded: 2, rows_rejected: 4 });
+    const names = await h.db.pool.query(
+      `SELECT product_name FROM events WHERE event_id IN ('b4', 'b5') ORDER BY event_id`,
+    );
+    expect(names.rows.map((r) => r.product_name)).toEqual(['Café', 'Caf\uFFFD']);
     const rejected = await h.rejected(file?.id as string);
     expect(rejected.map((r) => [r.line_number, r.reasons])).toEqual([
       [2, ['column_count']],
       [3, ['nul_byte']],
       [4, ['invalid_encoding']],
+      [7, ['invalid_encoding']],
     ]);
     expect(rejected[1]?.raw_record).toBe('b2,2026-11-20T10:00:00Z,view,u1,,p1,Mu\u2400g,,,,');
+    // The bytes that were not UTF-8 are kept, hex-escaped.
+    expect(rejected[2]?.raw_record).toBe('b3,2026-11-20T10:00:00Z,view,u1,,p1,Caf\\xe9,,,,');
+    expect(rejected[3]?.raw_record).toBe(
+      'b6,2026-11-20T10:00:00Z,view,u1,,p1,"Caf\\xc3(\\xff",,,,',
+    );
   });
 
   it('gives rows without an event_id the same ids on every delivery', async () => {

@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchHandler } from '../../functions/ingest/batch.ts';
+import type { DeadLetter } from '../../functions/ingest/dead-letters.ts';
 import { PgRowSink } from '../../functions/ingest/pg-sink.ts';
 import { S3ObjectSource } from '../../functions/ingest/s3-source.ts';
 import { s3Record, sqsEvent, sqsRecord } from '../helpers/events.ts';
@@ -138,5 +139,94 @@ describe('log lines', () => {
     expect(aboutFile[2]).toMatchObject({ status: 'loaded', rowsLoaded: 1, rowsTotal: 1 });
     const text = entries.map((e) => JSON.stringify(e)).join('\n');
     expect(text).not.toContain('zz-raw-cell-zz');
+  });
+});
+
+describe('message visibility', () => {
+  let h: IngestHarness;
+  beforeAll(async () => {
+    h = await IngestHarness.start();
+  });
+  afterAll(() => h.stop());
+
+  it('leases the batch while it runs and delays a failed message by its backoff', async () => {
+    const facts = await h.put(
+      'incoming/leased.csv',
+      `${HEADER}\nl1,2026-11-20T10:00:00Z,view,u1,p1\n`,
+    );
+    const good = sqsRecord(JSON.stringify({ Records: [s3Record(facts)] }), 'm-good');
+    const poison = { ...sqsRecord('not an S3 notification', 'm-bad') };
+    poison.attributes = { ...poison.attributes, ApproximateReceiveCount: '3' };
+    const changes: { receiptHandle: string; seconds: number }[][] = [];
+    const handler = createBatchHandler({
+      bucket: BUCKET,
+      prefix: 'incoming/',
+      source: new S3ObjectSource(h.cloud.s3),
+      sink: new PgRowSink(h.db.writerPool),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'test' }),
+      visibility: {
+        async change(batch) {
+          changes.push([...batch]);
+        },
+      },
+    });
+    const out = await handler(sqsEvent(good, poison), lambdaContext());
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm-bad' }]);
+    expect(changes[0]).toEqual([
+      { receiptHandle: good.receiptHandle, seconds: 30 },
+      { receiptHandle: poison.receiptHandle, seconds: 30 },
+    ]);
+    // The third receive waits 5 s x 2^2; the loaded message is left for the poller to delete.
+    expect(changes.at(-1)).toEqual([{ receiptHandle: poison.receiptHandle, seconds: 20 }]);
+    expect(await h.ledger('incoming/leased.csv')).toMatchObject([{ status: 'loaded' }]);
+  });
+
+  it('sends a message that can never succeed to the dead-letter queue at once, with its reason', async () => {
+    const facts = await h.put(
+      'incoming/beside-dead-letter.csv',
+      `${HEADER}\nd1,2026-11-20T10:00:00Z,view,u1,p1\n`,
+    );
+    const good = sqsRecord(JSON.stringify({ Records: [s3Record(facts)] }), 'm-good-2');
+    const notJson = sqsRecord('not an S3 notification', 'm-not-json');
+    const noRecords = sqsRecord(JSON.stringify({ hello: 'world' }), 'm-no-records');
+    const letters: DeadLetter[] = [];
+    let down = false;
+    const handler = createBatchHandler({
+      bucket: BUCKET,
+      prefix: 'incoming/',
+      source: new S3ObjectSource(h.cloud.s3),
+      sink: new PgRowSink(h.db.writerPool),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'test' }),
+      deadLetters: {
+        async send(letter) {
+          if (down) throw new Error('the queue is unreachable');
+          letters.push(letter);
+        },
+      },
+    });
+    const out = await handler(sqsEvent(good, notJson, noRecords), lambdaContext());
+    // Gone from the source queue (not failed), and on the dead-letter queue with why.
+    expect(out.batchItemFailures).toEqual([]);
+    expect(letters).toEqual([
+      {
+        body: 'not an S3 notification',
+        reason: 'message body is not JSON',
+        sourceMessageId: 'm-not-json',
+        receiveCount: 1,
+      },
+      {
+        body: '{"hello":"world"}',
+        reason: 'message body has no S3 event Records',
+        sourceMessageId: 'm-no-records',
+        receiveCount: 1,
+      },
+    ]);
+    expect(await h.ledger('incoming/beside-dead-letter.csv')).toMatchObject([{ status: 'loaded' }]);
+    // If the dead-letter queue cannot take it, the message fails and is retried: never lost.
+    down = true;
+    const again = await handler(sqsEvent(notJson), lambdaContext());
+    expect(again.batchItemFailures).toEqual([{ itemIdentifier: 'm-not-json' }]);
   });
 });

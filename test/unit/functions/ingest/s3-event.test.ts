@@ -45,6 +45,26 @@ describe('parseNotification', () => {
     });
   });
 
+  it('sets a malformed record aside and keeps the others', () => {
+    const body = JSON.stringify({
+      Records: [
+        { s3: {} },
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'b' }, object: { key: 'incoming/a.csv' } },
+        },
+        { s3: { bucket: { name: 'b' }, object: { key: 'bad%E0%A4%A' } } },
+      ],
+    });
+    const parsed = parseNotification(body);
+    if (parsed.kind !== 'records') throw new Error('not records');
+    expect(parsed.records.map((r) => r.key)).toEqual(['incoming/a.csv']);
+    expect(parsed.malformed).toEqual([
+      { index: 0, reason: 'record 0 is not an S3 event record' },
+      { index: 2, reason: 'object key is not form-encoded: "bad%E0%A4%A"' },
+    ]);
+  });
+
   it.each([
     ['not json', 'not JSON'],
     ['[1,2]', 'not a JSON object'],

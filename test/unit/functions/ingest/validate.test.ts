@@ -113,10 +113,12 @@ describe('validateRecord', () => {
       ok: false,
       reasons: ['nul_byte'],
     });
-    expect(validateRecord(row({ product_name: 'Caf\uFFFD' }), 2, ctx)).toEqual({
+    // A byte that was not UTF-8, as the decoder marks it (functions/ingest/utf8.ts).
+    expect(validateRecord(row({ product_name: 'Caf\uFFFFe9' }), 2, ctx)).toEqual({
       ok: false,
       reasons: ['invalid_encoding'],
     });
+    expect(validateRecord(row({ product_name: 'Caf\uFFFD' }), 2, ctx).ok).toBe(true);
   });
 
   it('rejects an unknown event type and a missing one differently', () => {
