@@ -3,9 +3,9 @@
  * One generator invocation through Lambda Invoke, then the files followed into the ledger.
  */
 
-import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { WrittenFile } from '../functions/generator/run.ts';
+import { parseCommand, TARGET_OPTIONS } from './lib/cli.ts';
 import { connectDatabase } from './lib/database.ts';
 import { Progress } from './lib/progress.ts';
 import { output, resolveTarget, runCommand, TargetError } from './lib/target.ts';
@@ -19,13 +19,19 @@ function count(name: string, value: string | undefined, max: number): number | u
 }
 
 async function main() {
-  const { values } = parseArgs({
+  const { values } = parseCommand({
+    usage: 'npm run generate --',
+    summary:
+      'One generator invocation through Lambda Invoke, then its files followed into the ledger.',
     options: {
-      files: { type: 'string', default: '1' },
-      rows: { type: 'string', default: '1000' },
-      seed: { type: 'string' },
-      'no-wait': { type: 'boolean', default: false },
-      target: { type: 'string' },
+      files: { type: 'string', default: '1', value: 'N', description: 'files to write' },
+      rows: { type: 'string', default: '1000', value: 'M', description: 'rows per file' },
+      seed: { type: 'string', value: 'S', description: 'the same seed writes the same rows' },
+      'no-wait': {
+        type: 'boolean',
+        description: 'return once the files are written, without following them',
+      },
+      ...TARGET_OPTIONS,
     },
   });
   const request = {
@@ -34,7 +40,7 @@ async function main() {
     seed: count('seed', values.seed, 2 ** 31 - 1),
     intervalMs: 0,
   };
-  const target = await resolveTarget(values.target);
+  const target = await resolveTarget(values);
   const functionName = output(target, 'GeneratorFunctionName');
   const lambda = new LambdaClient(target.clientConfig);
   const progress = new Progress();

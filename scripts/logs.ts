@@ -4,14 +4,14 @@
  * Like `aws logs tail`: events from the log group, oldest first, then new ones as they come.
  */
 
-import { parseArgs } from 'node:util';
 import {
   CloudWatchLogsClient,
   type FilteredLogEvent,
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { compileFilterPattern } from '../local/logs/filter-pattern.ts';
+import { compileFilterPattern } from '../local/index.ts';
+import { parseCommand, TARGET_OPTIONS, UsageError } from './lib/cli.ts';
 import { resolveTarget, runCommand, type Target, TargetError } from './lib/target.ts';
 
 const ALIASES: Record<string, string> = {
@@ -65,26 +65,42 @@ async function logGroupFor(target: Target, name: string): Promise<string> {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
+  const { values, positionals } = parseCommand({
+    usage: 'npm run logs --',
+    positionals: '<function name | ingest | generator | migrations | /log/group>',
+    summary: "A function's CloudWatch Logs, as `aws logs tail` prints them.",
     options: {
-      follow: { type: 'boolean', short: 'f', default: false },
-      since: { type: 'string', default: '10m' },
-      'filter-pattern': { type: 'string' },
-      format: { type: 'string', default: 'detailed' },
-      target: { type: 'string' },
+      follow: { type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
+      since: {
+        type: 'string',
+        default: '10m',
+        value: 'T',
+        description: 'from how long ago: 30s, 10m, 2h, 1d, or an ISO time',
+      },
+      'filter-pattern': {
+        type: 'string',
+        value: 'P',
+        description: 'a CloudWatch Logs filter pattern',
+      },
+      format: {
+        type: 'string',
+        default: 'detailed',
+        value: 'F',
+        description: 'detailed, short or json',
+      },
+      ...TARGET_OPTIONS,
     },
   });
   const [name] = positionals;
   if (!name)
-    throw new TargetError(
-      'usage: npm run logs -- <function name | ingest | generator | migrations | /log/group> [--follow] [--since 10m] [--filter-pattern P] [--format detailed|short|json]',
+    throw new UsageError(
+      'name a function: ingest, generator, migrations, a function name or a /log/group (see --help)',
     );
   if (!['detailed', 'short', 'json'].includes(values.format as string))
     throw new TargetError('--format takes detailed, short or json');
   const pattern = values['filter-pattern'];
   compileFilterPattern(pattern); // a malformed pattern fails here, with its position, before any call
-  const target = await resolveTarget(values.target);
+  const target = await resolveTarget(values);
   const logGroupName = await logGroupFor(target, name);
   const logs = new CloudWatchLogsClient(target.clientConfig);
   const seen = new Set<string>();

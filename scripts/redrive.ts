@@ -4,19 +4,24 @@
  * StartMessageMoveTask) and reports how many, with progress.
  */
 
-import { parseArgs } from 'node:util';
 import {
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { parseCommand, TARGET_OPTIONS } from './lib/cli.ts';
 import { Progress } from './lib/progress.ts';
 import { output, resolveTarget, runCommand, TargetError } from './lib/target.ts';
 
 async function main() {
-  const { values } = parseArgs({ options: { target: { type: 'string' } } });
-  const target = await resolveTarget(values.target);
+  const { values } = parseCommand({
+    usage: 'npm run redrive --',
+    summary:
+      'Moves every message of the dead-letter queue back to the ingest queue (SQS\nStartMessageMoveTask) and reports how many, with progress.',
+    options: TARGET_OPTIONS,
+  });
+  const target = await resolveTarget(values);
   const sqs = new SQSClient(target.clientConfig);
   try {
     const arnOf = async (url: string) =>

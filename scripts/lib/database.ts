@@ -1,10 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-import {
-  type DatabaseSecret,
-  parseDatabaseSecret,
-  poolConfig,
-} from '../../functions/shared/database.ts';
+import { type DatabaseSecret, parseDatabaseSecret, poolConfig } from '#shared/database.ts';
 import { output, type Target, TargetError } from './target.ts';
 
 /**

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_PORT, runningEndpoint } from '../../local/index.ts';
+import { UsageError } from './cli.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -22,8 +24,13 @@ export class TargetError extends Error {
   override name = 'TargetError';
 }
 
+/** The embedded cloud's state folder: `npm start`'s default, and where commands look for it. */
+export const LOCAL_STATE_DIR = resolve(
+  process.env.SHOPSTREAM_STATE_DIR ?? resolve(PROJECT_ROOT, '.local'),
+);
+
 const OUTPUTS: Record<TargetName, string> = {
-  local: '.local/outputs.json',
+  local: resolve(LOCAL_STATE_DIR, 'outputs.json'),
   localstack: '.localstack/outputs.json',
   aws: 'cdk-outputs.json',
 };
@@ -34,21 +41,45 @@ const HOW_TO_START: Record<TargetName, string> = {
   aws: 'deploy with `npm run deploy`',
 };
 
+/** Where a command was told to look: its --target, --endpoint and --port. */
+export interface TargetFlags {
+  readonly target?: string;
+  readonly endpoint?: string;
+  readonly port?: string;
+}
+
 /**
  * Resolves the target from `--target`, else SHOPSTREAM_TARGET, else the embedded cloud, and
- * checks it answers. AWS_ENDPOINT_URL overrides the endpoint of local and LocalStack;
- * SHOPSTREAM_OUTPUTS the outputs file.
+ * checks it answers. The endpoint of local and LocalStack: `--endpoint`, else `--port`, else
+ * AWS_ENDPOINT_URL, else SHOPSTREAM_PORT, else (local) the cloud running on its state folder
+ * (SHOPSTREAM_STATE_DIR, default .local/), else port 4566. SHOPSTREAM_OUTPUTS names the
+ * outputs file.
  */
-export async function resolveTarget(requested?: string): Promise<Target> {
+export async function resolveTarget(flags: TargetFlags = {}): Promise<Target> {
+  const { target: requested, endpoint: endpointFlag, port } = flags;
   const name = (requested ?? process.env.SHOPSTREAM_TARGET ?? 'local') as TargetName;
   if (!(name in OUTPUTS))
     throw new TargetError(`--target must be local, localstack or aws, got "${name}"`);
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  if (port !== undefined && !/^\d{1,5}$/.test(port))
+    throw new UsageError(`--port must be a port number, got "${port}" (see --help)`);
+  if (endpointFlag !== undefined && !URL.canParse(endpointFlag))
+    throw new UsageError(`--endpoint must be a URL, got "${endpointFlag}" (see --help)`);
+  if (name === 'aws' && (endpointFlag || port))
+    throw new UsageError('--endpoint and --port are for local and localstack, not aws');
+  const explicit =
+    endpointFlag?.replace(/\/$/, '') ??
+    (port ? `http://127.0.0.1:${port}` : undefined) ??
+    process.env.AWS_ENDPOINT_URL;
   let endpoint: string | undefined;
   if (name === 'local')
     endpoint =
-      process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${process.env.SHOPSTREAM_PORT ?? 4566}`;
-  if (name === 'localstack') endpoint = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
+      explicit ??
+      (process.env.SHOPSTREAM_PORT
+        ? `http://127.0.0.1:${process.env.SHOPSTREAM_PORT}`
+        : (runningEndpoint(LOCAL_STATE_DIR) ?? `http://127.0.0.1:${DEFAULT_PORT}`));
+  // LocalStack's edge port, which the embedded cloud's default follows.
+  if (name === 'localstack') endpoint = explicit ?? `http://127.0.0.1:${DEFAULT_PORT}`;
 
   if (endpoint) {
     const health = name === 'local' ? '/health' : '/_localstack/health';

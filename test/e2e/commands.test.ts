@@ -1,11 +1,17 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/target.ts';
 import { s3Record } from '../helpers/events.ts';
-import { startTestCloud, synthPipelineAssembly, type TestCloud } from '../helpers/local-cloud.ts';
+import {
+  databaseFromSecret,
+  startTestCloud,
+  synthPipelineAssembly,
+  type TestCloud,
+} from '../helpers/local-cloud.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
@@ -56,6 +62,38 @@ describe('operator commands against the embedded cloud', () => {
     const screen = (await command('status')).stdout;
     expect(screen).toMatch(/ingest queue\s+0 waiting, 0 in flight, empty/);
     expect(screen).toMatch(/top reasons for rejected rows/);
+  });
+
+  it('analytics: windows, active users, sessions and the watermark, as the database has them', async () => {
+    const a = JSON.parse((await command('analytics', '--json', '--minutes', '30')).stdout);
+    const db = await databaseFromSecret(t);
+    try {
+      const truth = (
+        await db.query(
+          `SELECT max(event_time) FILTER (WHERE event_time <= ingested_at) AS latest,
+                  count(*) FILTER (WHERE event_type = 'view' AND event_time >= max_time - interval '30 minutes')::int AS views
+             FROM events, (SELECT max(event_time) FILTER (WHERE event_time <= ingested_at) AS max_time FROM events) m
+            GROUP BY max_time`,
+        )
+      ).rows[0];
+      expect(a.watermark.maxEventTime).toBe(truth.latest.toISOString());
+      expect(a.watermark.allowedLatenessSeconds).toBe(120);
+      // Windows are whole minutes: the first one shown may start before the 30 minutes.
+      const shown = a.activity.reduce((n: number, m: { views: number }) => n + m.views, 0);
+      expect(shown).toBeGreaterThanOrEqual(truth.views);
+      expect(a.activeUsers.length).toBeGreaterThan(0);
+      expect(a.sessions.count).toBeGreaterThan(0);
+      expect(a.topProducts.length).toBeGreaterThan(0);
+    } finally {
+      await db.end();
+    }
+    const screen = (await command('analytics')).stdout;
+    expect(screen).toMatch(/^watermark {10}\S+ \(latest event \S+ minus 120 s\)$/m);
+    expect(screen).toMatch(/funnel by hour of session start/);
+    expect((await command('analytics', '--help')).stdout).toMatch(/^usage: npm run analytics/);
+    await expect(command('analytics', '--minutes', 'lots')).rejects.toMatchObject({
+      stderr: 'error: --minutes takes a whole number from 1 to 1440, got "lots"\n',
+    });
   });
 
   it('finds why a file had rejected rows: ledger, rejected rows with reasons, and its log lines', async () => {
@@ -151,6 +189,63 @@ describe('operator commands against the embedded cloud', () => {
     );
     expect(dlq.Attributes?.ApproximateNumberOfMessages).toBe('0');
     expect((await command('redrive')).stdout).toMatch(/the dead-letter queue is empty/);
+  });
+
+  const script = (name: string) => join(PROJECT_ROOT, 'scripts', `${name}.ts`);
+  const fails = (args: string[], withEnv: NodeJS.ProcessEnv = env) =>
+    run(process.execPath, args, { env: withEnv, cwd: PROJECT_ROOT }).then(
+      () => {
+        throw new Error(`${args.join(' ')} succeeded`);
+      },
+      (error: { code: number; stderr: string }) => error,
+    );
+
+  it('every command has --help, and a bad option is one line pointing at it', async () => {
+    const commands: [string, ...string[]][] = [
+      ['status'],
+      ['logs'],
+      ['generate'],
+      ['redrive'],
+      ['db'],
+      ['analytics'],
+      ['bench'],
+      ['start', 'start'],
+      ['start', 'reset'],
+    ];
+    for (const [name, ...sub] of commands) {
+      const { stdout } = await run(process.execPath, [script(name), ...sub, '--help'], { env });
+      expect(stdout).toMatch(/^usage: npm (start|run \w+)/);
+      expect(stdout).toMatch(/-h, --help/);
+      if (!['bench', 'start'].includes(name)) expect(stdout).toMatch(/--target T[\s\S]*--port N/);
+      const failed = await fails([script(name), ...sub, '--bogus']);
+      expect(failed.code).toBeGreaterThan(0);
+      // db hands options it does not know to psql, which names it.
+      if (name === 'db') expect(failed.stderr).toMatch(/psql: .*--bogus/);
+      else expect(failed.stderr.trim()).toBe("error: Unknown option '--bogus' (see --help)");
+    }
+  });
+
+  it('finds the running cloud by itself, or by --port', async () => {
+    const { AWS_ENDPOINT_URL: _, SHOPSTREAM_OUTPUTS: __, ...bare } = env;
+    // The cloud recorded its endpoint (a free port, not 4566) in its state folder.
+    const found = await run(process.execPath, [script('status')], {
+      env: { ...bare, SHOPSTREAM_STATE_DIR: t.stateDir },
+    });
+    expect(found.stdout).toContain(`shopstream on local (${t.cloud.endpoint})`);
+    const byPort = await run(process.execPath, [script('status'), '--port', String(t.cloud.port)], {
+      env: { ...bare, SHOPSTREAM_OUTPUTS: t.cloud.outputsFile },
+    });
+    expect(byPort.stdout).toContain(`shopstream on local (${t.cloud.endpoint})`);
+  });
+
+  it('db passes psql options through; reset refuses while the cloud runs', async () => {
+    const { stdout } = await command('db', '-A', '-t', '-c', 'SELECT 1', '-c', 'SELECT 2');
+    expect(stdout).toBe('1\n2\n');
+    const failed = await fails([script('start'), 'reset', '--state-dir', t.stateDir]);
+    expect(failed.stderr).toMatch(
+      /the embedded cloud is running on .*: stop it \(Ctrl-C\) before resetting/,
+    );
+    expect(existsSync(join(t.stateDir, 'outputs.json'))).toBe(true);
   });
 
   it('every command says so when the target is not up', async () => {

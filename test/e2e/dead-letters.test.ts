@@ -1,5 +1,9 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   logGroupOf,
@@ -12,13 +16,11 @@ import { waitFor } from '../helpers/wait.ts';
 describe('dead letters on the embedded cloud', () => {
   let t: TestCloud;
   beforeAll(async () => {
-    // A one-second ingest timeout makes the visibility timeout six seconds, so five receives
-    // take half a minute rather than the production half hour.
-    t = await startTestCloud(synthPipelineAssembly({ ingestTimeoutSeconds: 1 }));
+    t = await startTestCloud(synthPipelineAssembly());
   }, 120_000);
   afterAll(() => t?.stop());
 
-  it('moves a poison message to the dead-letter queue after five receives', async () => {
+  it('sends a message that can never succeed to the dead-letter queue at once, with the reason', async () => {
     const out = t.cloud.outputs;
     const sent = await t.sqs.send(
       new SendMessageCommand({
@@ -34,20 +36,38 @@ describe('dead letters on the embedded cloud', () => {
             new ReceiveMessageCommand({
               QueueUrl: out.DeadLetterQueueUrl,
               WaitTimeSeconds: 1,
-              MessageSystemAttributeNames: ['All'],
+              MessageAttributeNames: ['All'],
             }),
           )
         ).Messages?.[0],
-      { timeoutMs: 90_000 },
+      { timeoutMs: 30_000 },
     );
-    expect(dead.MessageId).toBe(sent.MessageId);
     expect(dead.Body).toBe('not an S3 notification');
-    const failures = await t.logs.send(
-      new FilterLogEventsCommand({
-        logGroupName: await logGroupOf(t, out.IngestFunctionName as string),
-        filterPattern: `"message failed; it will be retried" "${sent.MessageId}"`,
+    expect(dead.MessageAttributes?.ShopstreamFailure?.StringValue).toBe('message body is not JSON');
+    expect(dead.MessageAttributes?.SourceMessageId?.StringValue).toBe(sent.MessageId);
+    expect(dead.MessageAttributes?.ReceiveCount?.StringValue).toBe('1');
+    const logGroupName = await logGroupOf(t, out.IngestFunctionName as string);
+    const lines = async (phrase: string) =>
+      (
+        await t.logs.send(
+          new FilterLogEventsCommand({
+            logGroupName,
+            filterPattern: `"${phrase}" "${sent.MessageId}"`,
+          }),
+        )
+      ).events ?? [];
+    expect(await lines('sent to the dead-letter queue')).toHaveLength(1);
+    expect(await lines('it will be retried')).toHaveLength(0);
+    // Gone from the ingest queue: nothing waits or is in flight there.
+    const attributes = await t.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: out.IngestQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
-    expect(failures.events?.length).toBe(5);
-  }, 120_000);
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+  }, 60_000);
 });
