@@ -47,7 +47,16 @@ export interface InvocationOutcome {
   readonly error?: ErrorPayload;
   readonly durationMs: number;
   readonly timedOut: boolean;
+  /**
+   * The runtime was ended from outside by a terminal's signal (SIGINT, SIGTERM, SIGHUP: a
+   * Ctrl-C to the process group reaches the environments before the cloud stops them), not by
+   * its own code or a timeout.
+   */
+  readonly interrupted?: boolean;
 }
+
+/** Signals that end an environment from outside; the cloud itself kills with SIGKILL. */
+const INTERRUPTS = new Set<string | null>(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 export interface RuntimeEnvironment {
   readonly endpoint: string;
@@ -64,7 +73,9 @@ export class ExecutionEnvironment {
   state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
   lastUsed = Date.now();
   private readonly child: ChildProcess;
-  private readonly ready: Promise<{ initMs: number } | { error: ErrorPayload }>;
+  private readonly ready: Promise<
+    { initMs: number } | { error: ErrorPayload; interrupted?: boolean }
+  >;
   private initMs: number | null = null;
   private readonly doneMarkers = new Map<string, () => void>();
   private readonly seenMarkers = new Set<string>();
@@ -128,13 +139,14 @@ export class ExecutionEnvironment {
           resolve({ error: message.error as ErrorPayload });
         }
       });
-      this.child.once('exit', () => {
+      this.child.once('exit', (_code, signal) => {
         this.state = 'dead';
         resolve({
           error: {
             errorType: 'Runtime.ExitError',
             errorMessage: 'Runtime exited before it was ready',
           },
+          interrupted: INTERRUPTS.has(signal),
         });
       });
     });
@@ -144,6 +156,11 @@ export class ExecutionEnvironment {
     this.child.on('exit', (code, signal) => {
       this.state = 'dead';
       this.pending?.({ type: 'exit', code, signal });
+    });
+    // A kill of a process already gone, or a failed spawn: the environment is dead, the
+    // cloud carries on.
+    this.child.on('error', () => {
+      this.state = 'dead';
     });
   }
 
@@ -158,7 +175,12 @@ export class ExecutionEnvironment {
     const started = performance.now();
     if ('error' in readiness) {
       this.finish(log, requestId, started, null, 'error');
-      return { error: readiness.error, durationMs: performance.now() - started, timedOut: false };
+      return {
+        error: readiness.error,
+        durationMs: performance.now() - started,
+        timedOut: false,
+        interrupted: readiness.interrupted ?? false,
+      };
     }
     const timeoutMs = this.config.timeoutSeconds * 1000;
     const outcome = await new Promise<Record<string, unknown>>((resolve) => {
@@ -167,12 +189,28 @@ export class ExecutionEnvironment {
         clearTimeout(timer);
         resolve(message);
       };
-      this.child.send({
+      const invocation = {
         type: 'invoke',
         requestId,
         event,
         deadline: Date.now() + timeoutMs,
         invokedFunctionArn: this.config.arn,
+      };
+      // A process that ended while idle (a Ctrl-C to the process group reaches it first) is
+      // found here: the send fails (EPIPE, or the channel closed) and the invocation fails as
+      // a runtime exit, instead of an unhandled 'error' ending the cloud.
+      this.child.send(invocation, (error) => {
+        if (!error) return;
+        this.state = 'dead';
+        // Its 'exit' event, with the signal that ended it, answers; this only if none comes.
+        const exited = () =>
+          this.pending?.({
+            type: 'exit',
+            code: this.child.exitCode,
+            signal: this.child.signalCode,
+          });
+        if (this.child.exitCode !== null || this.child.signalCode !== null) exited();
+        else setTimeout(exited, 1_000).unref();
       });
     });
     this.pending = null;
@@ -202,6 +240,7 @@ export class ExecutionEnvironment {
         },
         durationMs,
         timedOut: false,
+        interrupted: INTERRUPTS.has(outcome.signal as string | null),
       };
     }
     await this.waitForOutput(requestId);

@@ -165,11 +165,18 @@ export class SqsEventSource {
       if (this.stopping) return;
       throw error;
     }
+    const ids = batch.map((m) => m.MessageId as string);
+    // An environment ended by a terminal's signal (a Ctrl-C to the process group, before the
+    // stop reaches this poller) ran nothing to its end: its messages go back at once, whether
+    // or not a stop follows, rather than waiting out their visibility timeout.
+    if (result.interrupted) {
+      await this.release(ids);
+      return;
+    }
     if (this.stopping && result.error) return;
     this.stats.invocations++;
     const failed = result.error !== undefined;
     if (failed) this.stats.failedInvocations++;
-    const ids = batch.map((m) => m.MessageId as string);
     const keep = new Set(
       messagesToDelete(
         ids,
