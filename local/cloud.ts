@@ -69,6 +69,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await services.close();
     throw error;
   });
+  services.deployed(assembly.template, deployed.outputs);
   services.save();
   const runtime = startRuntime(deployed.runtime, services, {
     fireSchedulesAtStart: options.fireSchedulesAtStart ?? false,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type JsonAction, serveJson } from './aws/json-protocol.ts';
+import { type JsonAction, send, serveJson } from './aws/json-protocol.ts';
 import { type QueryAction, serveQuery } from './aws/query-protocol.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -33,6 +33,10 @@ export interface Service {
   readonly s3?: { route(req: IncomingMessage): RequestHandler | null };
 }
 
+/** What fauxqs serves itself: S3, SQS over JSON, SNS and STS. */
+const FAUXQS_SIGNING_NAMES = ['s3', 'sqs', 'sns', 'sts'];
+const FAUXQS_TARGET_PREFIXES = ['AmazonSQS'];
+
 /**
  * One router for every service the embedded cloud adds to fauxqs: by `X-Amz-Target` for the
  * JSON protocol, by the signing name of a form-encoded request for the query protocol, by path
@@ -43,10 +47,12 @@ export class ServiceRegistry {
   private readonly bySigningName = new Map<string, Service>();
   private readonly rest: Service[] = [];
   private readonly s3: Service[] = [];
+  private readonly served = new Set(FAUXQS_SIGNING_NAMES);
 
   register(service: Service): this {
     if (service.json) this.byTarget.set(service.json.targetPrefix, service);
     if (service.query) this.bySigningName.set(service.query.signingName, service);
+    if (service.query) this.served.add(service.query.signingName);
     if (service.s3) this.s3.push(service);
     if (service.rest) {
       this.rest.push(service);
@@ -67,20 +73,28 @@ export class ServiceRegistry {
     ];
   }
 
-  /** The handler for a request, or null when fauxqs answers it. */
+  /**
+   * The handler for a request, or null when fauxqs answers it. A request for a service or an
+   * operation nothing here serves is answered in that service's own error format, naming it.
+   */
   route(req: IncomingMessage): RequestHandler | null {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.includes('.')) {
       const dot = target.indexOf('.');
-      const json = this.byTarget.get(target.slice(0, dot))?.json;
+      const prefix = target.slice(0, dot);
+      const json = this.byTarget.get(prefix)?.json;
       if (json && (json.actions[target.slice(dot + 1)] || !json.extends))
         return (rq, rs) => serveJson(rq, rs, json.actions, json.contentType);
-      if (json) return null;
+      if (json || FAUXQS_TARGET_PREFIXES.includes(prefix)) return null;
+      return (rq, rs) => serveJson(rq, rs, {}, req.headers['content-type'] || undefined);
     }
+    const name = signingName(req);
     const contentType = String(req.headers['content-type'] ?? '');
     if (contentType.startsWith('application/x-www-form-urlencoded')) {
-      const query = this.bySigningName.get(signingName(req))?.query;
+      const query = this.bySigningName.get(name)?.query;
       if (query) return (rq, rs) => serveQuery(rq, rs, query.actions, query.namespace);
+      if (name && !this.served.has(name))
+        return (rq, rs) => serveQuery(rq, rs, {}, `https://${name}.amazonaws.com/`, name);
     }
     const url = req.url ?? '/';
     const rest = this.rest.find((s) => url.startsWith(s.rest?.pathPrefix as string))?.rest;
@@ -89,8 +103,16 @@ export class ServiceRegistry {
       const handle = service.s3?.route(req);
       if (handle) return handle;
     }
+    if (name && !this.served.has(name)) return async (_rq, rs) => unservedRest(rs, name, req);
     return null;
   }
+}
+
+/** A REST request for a service the embedded cloud does not serve: REST-JSON's error shape. */
+function unservedRest(res: ServerResponse, service: string, req: IncomingMessage) {
+  const message = `${req.method} ${(req.url ?? '/').split('?')[0]} (${service}) is not served by the embedded cloud`;
+  res.setHeader('x-amzn-ErrorType', 'UnknownOperationException');
+  send(res, 404, 'application/json', JSON.stringify({ message }));
 }
 
 /** The service a SigV4-signed request names in its credential scope. */

@@ -2,16 +2,24 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { cloudFormationService, type DeployedStack } from './cloudformation/api.ts';
+import type { Template } from './cloudformation/assembly.ts';
 import { CustomResources } from './cloudformation/custom-resources.ts';
 import type { DeployTarget } from './cloudformation/provider.ts';
 import { type CloudState, StateFile } from './cloudformation/state.ts';
+import { alarmDefinition } from './cloudwatch/alarms.ts';
+import { MetricFeeds } from './cloudwatch/feeds.ts';
+import { MetricStore } from './cloudwatch/metrics.ts';
+import { cloudWatchService } from './cloudwatch/service.ts';
 import { ACCOUNT_ID, TEST_CREDENTIALS } from './constants.ts';
+import { eventsService } from './events/service.ts';
 import { lambdaApi } from './lambda/api.ts';
 import { LambdaService } from './lambda/service.ts';
 import { logsService } from './logs/service.ts';
 import { LogStore } from './logs/store.ts';
 import { LocalDatabase } from './postgres/database.ts';
 import { type Service, ServiceRegistry } from './registry.ts';
+import { notificationConfigurationService } from './s3/notification-api.ts';
 import { S3Notifications } from './s3/notifications.ts';
 import { secretsService } from './secrets/service.ts';
 import { SecretStore } from './secrets/store.ts';
@@ -34,6 +42,8 @@ export interface CloudServices extends DeployTarget {
   readonly server: CloudServer;
   readonly registry: ServiceRegistry;
   readonly state: CloudState;
+  /** Records the stack a deploy made, for the CloudFormation, CloudWatch and EventBridge reads. */
+  deployed(template: Template, outputs: Readonly<Record<string, string>>): void;
   /** Writes what must survive a restart (secrets, notification configurations, resources). */
   save(): void;
   close(): Promise<void>;
@@ -81,8 +91,32 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
     fatal: options.onFatal,
   });
 
+  const metrics = new MetricStore();
+  const feeds = new MetricFeeds({ metrics, logs, lambda, sqs, fauxqs: server.fauxqs });
+  let stack: DeployedStack | undefined;
+  const stackId = `arn:aws:cloudformation:${region}:${ACCOUNT_ID}:stack/${options.stackName}/local`;
+
   const services: Service[] = [
     logsService({ store: logs, region }),
+    cloudFormationService(() => stack),
+    cloudWatchService({
+      metrics,
+      refresh: () => feeds.refresh(),
+      alarms: () =>
+        Object.values(stack?.resources ?? {}).flatMap((r) => {
+          if (r.type !== 'AWS::CloudWatch::Alarm') return [];
+          const alarm = alarmDefinition(
+            r.physicalId,
+            String(r.attributes.Arn),
+            r.properties as Record<string, unknown>,
+          );
+          return alarm ? [alarm] : [];
+        }),
+    }),
+    eventsService(() => stack?.resources ?? {}),
+    notificationConfigurationService(notifications, (bucket) =>
+      server.fauxqs.objects.hasBucket(bucket),
+    ),
     secretsService(secrets),
     sqsExtensions(sqs, endpoint),
     sqsQueryService(server.fauxqs),
@@ -98,7 +132,7 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
     region,
     accountId: ACCOUNT_ID,
     stackName: options.stackName,
-    stackId: `arn:aws:cloudformation:${region}:${ACCOUNT_ID}:stack/${options.stackName}/local`,
+    stackId,
     s3,
     sqs,
     logs,
@@ -112,6 +146,20 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
     server,
     registry,
     state,
+    deployed(template, outputs) {
+      const now = new Date();
+      const firstDeploy = state.createdAt === undefined;
+      state.createdAt ??= now.toISOString();
+      stack = {
+        stackName: options.stackName,
+        stackId,
+        template,
+        outputs,
+        resources: state.resources,
+        createdAt: new Date(state.createdAt),
+        ...(firstDeploy ? {} : { updatedAt: now }),
+      };
+    },
     save() {
       state.stackName = options.stackName;
       state.secrets = secrets.all();
@@ -119,6 +167,7 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
       stateFile.save(state);
     },
     async close() {
+      feeds.stop();
       lambda.stop();
       await logs.close();
       s3.destroy();

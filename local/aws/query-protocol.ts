@@ -25,6 +25,8 @@ export async function serveQuery(
   res: ServerResponse,
   actions: Readonly<Record<string, QueryAction>>,
   namespace: string,
+  /** Named in the error for an action not served, when no action of the service is. */
+  service?: string,
 ): Promise<void> {
   const requestId = crypto.randomUUID();
   let params: URLSearchParams;
@@ -41,7 +43,7 @@ export async function serveQuery(
     if (!handler) {
       throw new AwsError(
         'InvalidAction',
-        `${action || 'A request without an Action'} is not served by the embedded cloud`,
+        `${action || 'A request without an Action'}${service ? ` (${service})` : ''} is not served by the embedded cloud`,
       );
     }
     const result = (await handler(params, req)) ?? {};
@@ -83,4 +85,44 @@ export function escapeXml(text: string): string {
     /[<>&"']/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
   );
+}
+
+/**
+ * A query-protocol request's parameters as the JSON protocol's input, for services whose lists
+ * are not flattened (CloudFormation, CloudWatch): `Dimensions.member.1.Name=x` is
+ * `{ Dimensions: [{ Name: 'x' }] }`; `Tags.entry.1.key` maps likewise become arrays of
+ * entries. Values stay strings: each action reads numbers and times itself.
+ */
+export function queryInput(params: URLSearchParams): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of params) {
+    if (key === 'Action' || key === 'Version') continue;
+    const path = key.split('.');
+    let node: Record<string, unknown> | unknown[] = root;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i] as string;
+      const last = i === path.length - 1;
+      if ((segment === 'member' || segment === 'entry') && Array.isArray(node)) continue;
+      const next = path[i + 1];
+      const isList = next === 'member' || next === 'entry';
+      const slot = Array.isArray(node) ? Number(segment) - 1 : segment;
+      const container = node as Record<string | number, unknown>;
+      if (last) {
+        container[slot] = value;
+      } else {
+        container[slot] ??= isList ? [] : {};
+        node = container[slot] as Record<string, unknown> | unknown[];
+      }
+    }
+  }
+  return compactLists(root) as Record<string, unknown>;
+}
+
+/** Lists built from 1-based indices, holes dropped. */
+function compactLists(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compactLists);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactLists(v)]));
+  }
+  return value;
 }

@@ -17,7 +17,7 @@ const NO_LOCAL_EFFECT = [
   /^AWS::S3::BucketPolicy$/,
   /^AWS::SQS::QueuePolicy$/,
   /^AWS::Lambda::Permission$/,
-  /^AWS::CloudWatch::(Alarm|CompositeAlarm|Dashboard)$/,
+  /^AWS::CloudWatch::(CompositeAlarm|Dashboard)$/,
   /^AWS::CDK::Metadata$/,
   /^AWS::Logs::(MetricFilter|ResourcePolicy)$/,
 ];

@@ -14,6 +14,8 @@ export interface ResourceState {
 
 export interface CloudState {
   stackName?: string;
+  /** When the first deploy on this state created the stack (ISO time). */
+  createdAt?: string;
   resources: Record<string, ResourceState>;
   secrets: StoredSecret[];
   notifications: Record<string, QueueNotification[]>;

@@ -27,6 +27,9 @@ export class LambdaService {
   private readonly reaper: NodeJS.Timeout;
   private readonly runtime: RuntimeEnvironment;
   private readonly logs: LogStore;
+  private readonly invocationListeners = new Set<
+    (functionName: string, outcome: InvocationOutcome | null) => void
+  >();
   private stopped = false;
 
   constructor(runtime: RuntimeEnvironment, logs: LogStore) {
@@ -70,12 +73,25 @@ export class LambdaService {
     }
     const env = await this.acquire(config);
     const requestId = randomUUID();
+    let outcome: InvocationOutcome | null = null;
     try {
-      const outcome = await env.invoke(event, requestId);
+      outcome = await env.invoke(event, requestId);
       return { ...outcome, requestId, logStreamName: env.streamName };
     } finally {
       this.release(config.name);
+      for (const listener of this.invocationListeners) listener(config.name, outcome);
     }
+  }
+
+  /**
+   * Calls the listener after every invocation with its outcome, or null when the environment
+   * failed before answering (what CloudWatch counts as Lambda's Invocations and Errors).
+   */
+  onInvocation(
+    listener: (functionName: string, outcome: InvocationOutcome | null) => void,
+  ): () => void {
+    this.invocationListeners.add(listener);
+    return () => this.invocationListeners.delete(listener);
   }
 
   stop(): void {

@@ -4,6 +4,7 @@ import type { ObjectTables, Statement } from '../aws/fauxqs.ts';
 import { escapeXml } from '../aws/query-protocol.ts';
 import { ACCOUNT_ID } from '../constants.ts';
 import type { RequestHandler } from '../registry.ts';
+import { S3Failure, sendError, sendXml } from './responses.ts';
 
 /** The object's columns of s3_objects, which a noncurrent version keeps a copy of. */
 const OBJECT_COLUMNS = [
@@ -53,18 +54,6 @@ interface VersionRow {
   version_id: string;
   is_latest: number;
   is_delete_marker: number;
-}
-
-class S3Failure extends Error {
-  readonly code: string;
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  constructor(code: string, message: string, status: number, headers = {}) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.headers = headers;
-  }
 }
 
 /**
@@ -463,30 +452,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function sendXml(res: ServerResponse, status: number, xml: string) {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res
-    .writeHead(status, {
-      'content-type': 'application/xml',
-      'content-length': String(Buffer.byteLength(body)),
-    })
-    .end(body);
-}
-
-function sendError(res: ServerResponse, error: Error, resource: string) {
-  const e = error instanceof S3Failure ? error : new S3Failure('InternalError', error.message, 500);
-  if (res.req?.method === 'HEAD') {
-    res.writeHead(e.status, e.headers).end();
-    return;
-  }
-  res.setHeader('content-type', 'application/xml');
-  for (const [name, value] of Object.entries(e.headers)) res.setHeader(name, value);
-  sendXml(
-    res,
-    e.status,
-    `<Error><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message>` +
-      `<Resource>${escapeXml(resource)}</Resource><RequestId>${randomBytes(8).toString('hex')}</RequestId></Error>`,
-  );
 }

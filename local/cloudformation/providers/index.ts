@@ -1,4 +1,5 @@
 import type { ResourceProvider } from '../provider.ts';
+import { awsCloudwatchAlarm } from './aws-cloudwatch-alarm.ts';
 import { awsEventsRule } from './aws-events-rule.ts';
 import { awsLambdaEventSourceMapping } from './aws-lambda-event-source-mapping.ts';
 import { awsLambdaFunction } from './aws-lambda-function.ts';
@@ -21,5 +22,6 @@ export const PROVIDERS: readonly ResourceProvider[] = [
   awsLambdaFunction,
   awsLambdaEventSourceMapping,
   awsEventsRule,
+  awsCloudwatchAlarm,
   customS3BucketNotifications,
 ];
