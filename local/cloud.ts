@@ -6,6 +6,7 @@ import { DEFAULT_PORT, DEFAULT_REGION } from './constants.ts';
 import type { LambdaService } from './lambda/service.ts';
 import type { SqsEventSource } from './lambda/sqs-event-source.ts';
 import type { LogStore } from './logs/store.ts';
+import { removeClusterLink } from './postgres/reachable.ts';
 import { startRuntime } from './runtime.ts';
 import { openCloudServices } from './services.ts';
 import { writeFileAtomic } from './shared/atomic-file.ts';
@@ -132,4 +133,13 @@ export function runningEndpoint(stateDir: string): string | null {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
   }
   return recorded.endpoint;
+}
+
+/**
+ * Removes a state folder: objects, messages, logs, and the database wherever its cluster lives
+ * (outside the folder when root's PostgreSQL user could not reach it).
+ */
+export function removeCloudState(stateDir: string): void {
+  removeClusterLink(join(resolve(stateDir), 'postgres'));
+  rmSync(resolve(stateDir), { recursive: true, force: true });
 }

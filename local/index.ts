@@ -5,6 +5,7 @@
 export {
   type LocalCloud,
   type LocalCloudOptions,
+  removeCloudState,
   runningEndpoint,
   startLocalCloud,
 } from './cloud.ts';

