@@ -10,6 +10,7 @@ import {
   readlinkSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from 'node:fs';
 import { createRequire, registerHooks } from 'node:module';
@@ -66,8 +67,12 @@ export function reachableForPostgresUser(dataDir: string, uid: number, gid: numb
   }
 
   if (isLink(dataDir)) return resolve(dirname(dataDir), readlinkSync(dataDir));
-  if (existsSync(join(dataDir, 'PG_VERSION')) || canReach(dirname(dataDir), uid, gid))
-    return dataDir;
+  // The state folder itself (0700) is made traversable, as the launcher does; what matters is
+  // whether the folders above it are.
+  const stateDir = dirname(dataDir);
+  mkdirSync(stateDir, { recursive: true });
+  chmodSync(stateDir, statSync(stateDir).mode | 0o011);
+  if (existsSync(join(dataDir, 'PG_VERSION')) || canReach(stateDir, uid, gid)) return dataDir;
   const cluster = join(SHARED_DIR, 'clusters', randomBytes(8).toString('hex'));
   mkdirShared(dirname(cluster));
   mkdirSync(cluster, { mode: 0o700 });
