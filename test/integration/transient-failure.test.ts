@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchHandler } from '../../functions/ingest/batch.ts';
+import { type BatchDeps, createBatchHandler } from '../../functions/ingest/batch.ts';
 import type { DeadLetter } from '../../functions/ingest/dead-letters.ts';
 import { PgRowSink } from '../../functions/ingest/pg-sink.ts';
 import { S3ObjectSource } from '../../functions/ingest/s3-source.ts';
@@ -19,16 +19,6 @@ describe('transient failures', () => {
   });
   afterAll(() => h.stop());
 
-  const handlerWith = (pool: pg.Pool) =>
-    createBatchHandler({
-      bucket: BUCKET,
-      prefix: 'incoming/',
-      source: new S3ObjectSource(h.cloud.s3),
-      sink: new PgRowSink(pool),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'test' }),
-    });
-
   it('fails every message while the database is unreachable, and loads them once it is back', async () => {
     const facts = await h.put(
       'incoming/while-down.csv',
@@ -42,7 +32,7 @@ describe('transient failures', () => {
       password: 'x',
       connectionTimeoutMillis: 2_000,
     });
-    const failed = await handlerWith(down)(sqsEvent(sqsRecord(body, 'm-1')), lambdaContext());
+    const failed = await handlerWith(h, down)(sqsEvent(sqsRecord(body, 'm-1')), lambdaContext());
     await down.end();
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
     expect(await h.ledger('incoming/while-down.csv')).toEqual([]);
@@ -74,7 +64,7 @@ describe('transient failures', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE rejected_rows IN ACCESS EXCLUSIVE MODE');
-      const response = await handlerWith(impatient)(
+      const response = await handlerWith(h, impatient)(
         sqsEvent(
           sqsRecord(JSON.stringify({ Records: [s3Record(clean)] }), 'clean'),
           sqsRecord(JSON.stringify({ Records: [s3Record(dirty)] }), 'dirty'),
@@ -158,13 +148,7 @@ describe('message visibility', () => {
     const poison = { ...sqsRecord('not an S3 notification', 'm-bad') };
     poison.attributes = { ...poison.attributes, ApproximateReceiveCount: '3' };
     const changes: { receiptHandle: string; seconds: number }[][] = [];
-    const handler = createBatchHandler({
-      bucket: BUCKET,
-      prefix: 'incoming/',
-      source: new S3ObjectSource(h.cloud.s3),
-      sink: new PgRowSink(h.db.writerPool),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'test' }),
+    const handler = handlerWith(h, h.db.writerPool, {
       visibility: {
         async change(batch) {
           changes.push([...batch]);
@@ -192,13 +176,7 @@ describe('message visibility', () => {
     const noRecords = sqsRecord(JSON.stringify({ hello: 'world' }), 'm-no-records');
     const letters: DeadLetter[] = [];
     let down = false;
-    const handler = createBatchHandler({
-      bucket: BUCKET,
-      prefix: 'incoming/',
-      source: new S3ObjectSource(h.cloud.s3),
-      sink: new PgRowSink(h.db.writerPool),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'test' }),
+    const handler = handlerWith(h, h.db.writerPool, {
       deadLetters: {
         async send(letter) {
           if (down) throw new Error('the queue is unreachable');
@@ -230,3 +208,20 @@ describe('message visibility', () => {
     expect(again.batchItemFailures).toEqual([{ itemIdentifier: 'm-not-json' }]);
   });
 });
+
+/** The ingest batch handler over the harness's S3 and a given pool, with optional ports. */
+function handlerWith(
+  h: IngestHarness,
+  pool: pg.Pool,
+  ports: Pick<BatchDeps, 'visibility' | 'deadLetters'> = {},
+) {
+  return createBatchHandler({
+    bucket: BUCKET,
+    prefix: 'incoming/',
+    source: new S3ObjectSource(h.cloud.s3),
+    sink: new PgRowSink(pool),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test' }),
+    ...ports,
+  });
+}
