@@ -80,6 +80,7 @@ export class ObjectVersions {
   private readonly restoreCurrent: Statement;
   private readonly anyVersion: Statement;
   private readonly dropObject: Statement;
+  private readonly listing: Statement;
 
   constructor(tables: ObjectTables) {
     this.tables = tables;
@@ -120,6 +121,26 @@ export class ObjectVersions {
     this.dropObject = tables.prepare(
       `UPDATE ${t} SET body = NULL, content_length = NULL, etag = NULL, last_modified = NULL
         WHERE seq = ?`,
+    );
+    // Versions, newest first within a key, and objects from before versioning as "null".
+    this.listing = tables.prepare(
+      `SELECT v.key, v.seq, v.version_id, v.is_latest, v.is_delete_marker,
+                coalesce(v.etag, o.etag) AS etag,
+                coalesce(v.content_length, o.content_length) AS size,
+                CASE WHEN v.is_delete_marker = 1 THEN v.created
+                     ELSE coalesce(v.last_modified, o.last_modified) END AS last_modified
+           FROM shopstream_s3_versions v
+           LEFT JOIN s3_objects o ON v.is_latest = 1 AND o.bucket = v.bucket AND o.key = v.key
+          WHERE v.bucket = ?1 AND substr(v.key, 1, length(?2)) = ?2
+            AND (v.key > ?3 OR (v.key = ?3 AND v.seq < ?4))
+         UNION ALL
+         SELECT o.key, 9e18, 'null', 1, 0, o.etag, o.content_length, o.last_modified
+           FROM s3_objects o
+          WHERE o.bucket = ?1 AND substr(o.key, 1, length(?2)) = ?2 AND o.key > ?3
+            AND NOT EXISTS (SELECT 1 FROM shopstream_s3_versions v
+                             WHERE v.bucket = o.bucket AND v.key = o.key)
+          ORDER BY 1, 2 DESC
+          LIMIT ?5`,
     );
   }
 
@@ -309,28 +330,7 @@ export class ObjectVersions {
     const markerRow = keyMarker
       ? (this.find.get(bucket, keyMarker, versionMarker) as VersionRow | undefined)
       : undefined;
-    // Versions, newest first within a key, and objects from before versioning as "null".
-    const rows = this.tables
-      .prepare(
-        `SELECT v.key, v.seq, v.version_id, v.is_latest, v.is_delete_marker,
-                coalesce(v.etag, o.etag) AS etag,
-                coalesce(v.content_length, o.content_length) AS size,
-                CASE WHEN v.is_delete_marker = 1 THEN v.created
-                     ELSE coalesce(v.last_modified, o.last_modified) END AS last_modified
-           FROM shopstream_s3_versions v
-           LEFT JOIN s3_objects o ON v.is_latest = 1 AND o.bucket = v.bucket AND o.key = v.key
-          WHERE v.bucket = ?1 AND substr(v.key, 1, length(?2)) = ?2
-            AND (v.key > ?3 OR (v.key = ?3 AND v.seq < ?4))
-         UNION ALL
-         SELECT o.key, 9e18, 'null', 1, 0, o.etag, o.content_length, o.last_modified
-           FROM s3_objects o
-          WHERE o.bucket = ?1 AND substr(o.key, 1, length(?2)) = ?2 AND o.key > ?3
-            AND NOT EXISTS (SELECT 1 FROM shopstream_s3_versions v
-                             WHERE v.bucket = o.bucket AND v.key = o.key)
-          ORDER BY 1, 2 DESC
-          LIMIT ?5`,
-      )
-      .all(bucket, prefix, keyMarker, markerRow?.seq ?? -1, maxKeys + 1);
+    const rows = this.listing.all(bucket, prefix, keyMarker, markerRow?.seq ?? -1, maxKeys + 1);
     const truncated = rows.length > maxKeys;
     const shown = rows.slice(0, maxKeys);
     const owner = `<Owner><ID>${ACCOUNT_ID}</ID><DisplayName>local</DisplayName></Owner>`;
