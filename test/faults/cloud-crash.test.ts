@@ -1,21 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { synthPipelineAssembly } from '../helpers/local-cloud.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   burst,
   type CloudProcess,
-  copyRunning,
   countLoaded,
-  csv,
   database,
   expectEachFileOnce,
   faultRig,
   killLeftovers,
   s3For,
+  uploadLargeAndWaitForCopy,
 } from './helpers.ts';
 
 /**
@@ -95,15 +93,10 @@ describe('the embedded cloud stopped or killed mid-work', () => {
     const bucket = first.outputs().BucketName as string;
     const key = 'incoming/large/one-million.csv';
     const s3 = s3For(first);
-    // About 50 MB: a multipart upload, as any S3 client sends a file of that size.
-    await new Upload({
-      client: s3,
-      params: { Bucket: bucket, Key: key, Body: Buffer.from(csv(key, 1_000_000)) },
-      partSize: 8 * 1024 * 1024,
-    }).done();
-    s3.destroy();
     const db1 = await database(first);
-    await copyRunning(db1);
+    // About 50 MB: a multipart upload, as any S3 client sends a file of that size.
+    await uploadLargeAndWaitForCopy(s3, db1, bucket, key, 1_000_000);
+    s3.destroy();
     // Well into the COPY: a few hundred thousand rows sent, nothing committed.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await db1.end();

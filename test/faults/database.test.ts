@@ -1,12 +1,9 @@
-import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { synthPipelineAssembly } from '../helpers/local-cloud.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   burst,
-  copyRunning,
   countLoaded,
-  csv,
   database,
   environmentsOf,
   expectEachFileOnce,
@@ -14,6 +11,7 @@ import {
   killLeftovers,
   postgresProcesses,
   s3For,
+  uploadLargeAndWaitForCopy,
 } from './helpers.ts';
 
 /**
@@ -85,12 +83,7 @@ describe('the database paused or killed mid-load', () => {
     const s3 = s3For(cloud);
     try {
       const key = 'incoming/terminated/large.csv';
-      await new Upload({
-        client: s3,
-        params: { Bucket: outputs.BucketName, Key: key, Body: Buffer.from(csv(key, 300_000)) },
-        partSize: 8 * 1024 * 1024,
-      }).done();
-      await copyRunning(db);
+      await uploadLargeAndWaitForCopy(s3, db, outputs.BucketName as string, key, 300_000);
       const environments = environmentsOf(cloud, outputs.IngestFunctionName as string);
       // Small files arrive while the large one's connection is ended.
       const upload = burst(s3, outputs.BucketName as string, {

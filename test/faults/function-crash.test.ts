@@ -1,15 +1,13 @@
-import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { synthPipelineAssembly } from '../helpers/local-cloud.ts';
 import {
-  copyRunning,
-  csv,
   database,
   environmentsOf,
   expectEachFileOnce,
   faultRig,
   killLeftovers,
   s3For,
+  uploadLargeAndWaitForCopy,
 } from './helpers.ts';
 
 describe('an ingest execution environment killed mid-COPY', () => {
@@ -27,12 +25,7 @@ describe('an ingest execution environment killed mid-COPY', () => {
     const s3 = s3For(cloud);
     try {
       const key = 'incoming/env/three-hundred-thousand.csv';
-      await new Upload({
-        client: s3,
-        params: { Bucket: outputs.BucketName, Key: key, Body: Buffer.from(csv(key, 300_000)) },
-        partSize: 8 * 1024 * 1024,
-      }).done();
-      await copyRunning(db);
+      await uploadLargeAndWaitForCopy(s3, db, outputs.BucketName as string, key, 300_000);
       // The s3:TestEvent of the deploy may have left a second, idle environment; which one
       // holds the COPY cannot be told from outside, so every ingest environment is killed.
       const environments = environmentsOf(cloud, outputs.IngestFunctionName as string);

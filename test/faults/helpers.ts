@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Upload } from '@aws-sdk/lib-storage';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { freePort } from '../../local/shared/free-port.ts';
@@ -341,4 +342,23 @@ export function copyRunning(db: pg.Pool, timeoutMs = 60_000): Promise<true> {
     },
     { timeoutMs, intervalMs: 100 },
   );
+}
+
+/**
+ * Uploads a large file of `rows` rows as any S3 client sends one of that size (multipart),
+ * and waits until the ingest function is inside its COPY.
+ */
+export async function uploadLargeAndWaitForCopy(
+  s3: S3Client,
+  db: pg.Pool,
+  bucket: string,
+  key: string,
+  rows: number,
+): Promise<void> {
+  await new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: Buffer.from(csv(key, rows)) },
+    partSize: 8 * 1024 * 1024,
+  }).done();
+  await copyRunning(db);
 }
