@@ -58,16 +58,27 @@ describe('dead letters on the embedded cloud', () => {
       ).events ?? [];
     expect(await lines('sent to the dead-letter queue')).toHaveLength(1);
     expect(await lines('it will be retried')).toHaveLength(0);
-    // Gone from the ingest queue: nothing waits or is in flight there.
-    const attributes = await t.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: out.IngestQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
+    // Gone from the ingest queue: nothing waits or is in flight there. The poller deletes it
+    // once the invocation returns, a moment after the dead-letter send; one left in flight
+    // would stay there for its 30-minute visibility timeout.
+    await waitFor(
+      'the ingest queue empty',
+      async () => {
+        const { Attributes } = await t.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: out.IngestQueueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        return (
+          Attributes?.ApproximateNumberOfMessages === '0' &&
+          Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+        );
+      },
+      { timeoutMs: 10_000 },
     );
-    expect(attributes.Attributes).toMatchObject({
-      ApproximateNumberOfMessages: '0',
-      ApproximateNumberOfMessagesNotVisible: '0',
-    });
   }, 60_000);
 });
