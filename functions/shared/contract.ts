@@ -10,6 +10,8 @@ export const INCOMING_PREFIX = 'incoming/';
 /** Defaults of the stack settings (CDK context); the functions fall back to the same. */
 export const DEFAULTS = {
   generatorSchedule: 'rate(5 minutes)',
+  /** A day's small lake objects are merged this often. */
+  lakeCompactionSchedule: 'rate(15 minutes)',
   ingestTimeoutSeconds: 300,
   // Twenty connections either way, the database being what every target shares. On the
   // embedded cloud's two cores, five environments loading four files each used less of the
@@ -42,6 +44,16 @@ export const INGEST_ENV = {
   maxFileBytes: 'MAX_FILE_BYTES',
   maxFileRows: 'MAX_FILE_ROWS',
   maxCompressionRatio: 'MAX_COMPRESSION_RATIO',
+  /** Committed files are announced here for the lake and the stream. */
+  exportQueueUrl: 'EXPORT_QUEUE_URL',
+} as const;
+
+export const EXPORT_ENV = {
+  databaseSecretArn: 'DATABASE_SECRET_ARN',
+  lakeBucket: 'LAKE_BUCKET_NAME',
+  topicArn: 'ENRICHED_EVENTS_TOPIC_ARN',
+  exportQueueUrl: 'EXPORT_QUEUE_URL',
+  sessionGapSeconds: 'SESSION_GAP_SECONDS',
 } as const;
 
 export const GENERATOR_ENV = {

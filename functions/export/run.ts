@@ -1,0 +1,71 @@
+import type { BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ExportRequestError, parseExportRequest } from '#shared/export-queue.ts';
+import { compactLake } from './compact.ts';
+import { exportFile } from './export-file.ts';
+import type { ExportLedger, ExportQueue, LakeStore, StreamPublisher } from './ports.ts';
+
+/** What the schedules send: a sweep for files whose message was lost, or a compaction. */
+export interface ExportAction {
+  readonly action: 'sweep' | 'compact';
+}
+
+export interface RunDeps {
+  readonly ledger: ExportLedger;
+  readonly lake: LakeStore;
+  readonly stream: StreamPublisher;
+  readonly queue: ExportQueue;
+  readonly logger: Logger;
+  readonly processor: () => BatchProcessor;
+  readonly processPartialResponse: typeof processPartialResponse;
+}
+
+/** Files committed this long ago without an export are queued by the sweep. */
+export const SWEEP_AFTER_SECONDS = 30;
+const SWEEP_LIMIT = 1_000;
+
+export async function runExport(
+  event: SQSEvent | ExportAction,
+  deps: RunDeps,
+  context: Context,
+): Promise<SQSBatchResponse | undefined> {
+  if ('Records' in event) {
+    const handleRecord = async (record: SQSRecord) => {
+      let fileId: string;
+      try {
+        fileId = parseExportRequest(record.body).fileId;
+      } catch (error) {
+        if (!(error instanceof ExportRequestError)) throw error;
+        // Not a request this function can ever serve: logged and consumed.
+        deps.logger.error('exports queue message ignored', { reason: error.message });
+        return;
+      }
+      const started = performance.now();
+      const result = await exportFile(fileId, deps);
+      deps.logger.info('file exported', {
+        fileId,
+        ...result,
+        durationMs: Math.round(performance.now() - started),
+      });
+    };
+    return deps.processPartialResponse(event, handleRecord, deps.processor(), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  }
+  if (event.action === 'sweep') {
+    const fileIds = await deps.ledger.takeUnexported(SWEEP_AFTER_SECONDS, SWEEP_LIMIT);
+    if (fileIds.length > 0) await deps.queue.send(fileIds);
+    deps.logger.info('sweep done', { queued: fileIds.length });
+    return undefined;
+  }
+  if (event.action === 'compact') {
+    const result = await compactLake(deps);
+    deps.logger.info(result ? 'compaction done' : 'compaction already running', { ...result });
+    return undefined;
+  }
+  throw new Error(
+    `unknown export action ${JSON.stringify((event as { action?: unknown }).action)}`,
+  );
+}
