@@ -33,6 +33,11 @@ export interface BatchDeps {
    * it, such a message fails until the queue's redrive policy moves it.
    */
   readonly deadLetters?: DeadLetters;
+  /**
+   * Where files committed with rows are announced, after the commit, for the lake and the
+   * stream; without it, the export's sweep finds them.
+   */
+  readonly exports?: { send(fileIds: readonly string[]): Promise<void> };
 }
 
 /**
@@ -46,11 +51,13 @@ export function createBatchHandler(deps: BatchDeps) {
   const { logger, metrics } = deps;
   const logFor = (keys: Record<string, string>) => keyedLog(logger, keys);
 
+  let committed: string[] = [];
   const handleRecord = async (record: SQSRecord) => {
     const receipt = { messageId: record.messageId, receivedAt: new Date() };
     try {
       const result = await processMessage(record.body, receipt, { ...deps, logFor });
       recordMetrics(metrics, result);
+      committed.push(...committedFiles(result));
     } catch (error) {
       const log = logFor({ messageId: record.messageId });
       const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
@@ -77,6 +84,7 @@ export function createBatchHandler(deps: BatchDeps) {
   const log = logFor({});
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const started = performance.now();
+    committed = [];
     const held = deps.visibility
       ? holdMessages(
           deps.visibility,
@@ -102,6 +110,7 @@ export function createBatchHandler(deps: BatchDeps) {
       }
       await delayFailed(event, response, deps.visibility, lease, log);
       await settleAnalytics(deps.sink, log);
+      await announceExports(deps.exports, committed, log);
       logger.info('batch done', {
         messages: event.Records.length,
         failed: response.batchItemFailures.length,
@@ -134,6 +143,34 @@ async function settleAnalytics(sink: BatchDeps['sink'], log: Log): Promise<void>
 }
 
 /** Failed messages wait a backoff growing with their receive count, then come back. */
+/**
+ * The files this batch committed go to the exports queue once settled. A send that fails
+ * loses nothing: the export function's sweep queues every committed file not yet exported.
+ */
+async function announceExports(
+  exports: BatchDeps['exports'],
+  fileIds: readonly string[],
+  log: Log,
+): Promise<void> {
+  if (!exports || fileIds.length === 0) return;
+  try {
+    await exports.send(fileIds);
+  } catch (error) {
+    log.warn('exports not announced; the sweep will queue them', { error: error as Error });
+  }
+}
+
+function committedFiles(result: MessageResult): string[] {
+  if (result.kind !== 'records') return [];
+  return result.records.flatMap((record) =>
+    record.kind === 'file' &&
+    record.result.kind === 'ingested' &&
+    record.result.outcome.rowsLoaded > 0
+      ? [record.result.fileId]
+      : [],
+  );
+}
+
 async function delayFailed(
   event: SQSEvent,
   response: SQSBatchResponse,

@@ -19,6 +19,8 @@ export interface IngestConfig {
   readonly allowedLatenessSeconds: number;
   readonly sessionGapSeconds: number;
   readonly limits: FileLimits;
+  /** Where committed files are announced for export; none: the export's sweep finds them. */
+  readonly exportQueueUrl: string | null;
 }
 
 export function loadIngestConfig(): IngestConfig {
@@ -34,6 +36,7 @@ export function loadIngestConfig(): IngestConfig {
     ),
     queueUrl: optionalString(ENV.queueUrl, '') || null,
     deadLetterQueueUrl: optionalString(ENV.deadLetterQueueUrl, '') || null,
+    exportQueueUrl: optionalString(ENV.exportQueueUrl, '') || null,
     queueVisibilitySeconds: integer(
       ENV.queueVisibilitySeconds,
       DEFAULTS.ingestTimeoutSeconds * 6,

@@ -6,6 +6,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pg from 'pg';
 import { createS3Client } from '#shared/aws.ts';
 import { parseDatabaseSecret, poolConfig } from '#shared/database.ts';
+import { SqsExportQueue } from '#shared/export-queue.ts';
 import { createBatchHandler } from './batch.ts';
 import { loadIngestConfig } from './config.ts';
 import { SqsDeadLetters } from './dead-letters.ts';
@@ -54,6 +55,7 @@ async function build() {
     deadLetters: config.deadLetterQueueUrl
       ? new SqsDeadLetters(sqs, config.deadLetterQueueUrl)
       : undefined,
+    exports: config.exportQueueUrl ? new SqsExportQueue(sqs, config.exportQueueUrl) : undefined,
     lease: leaseWithin(config.queueVisibilitySeconds),
     limits: config.limits,
   });
