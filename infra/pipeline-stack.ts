@@ -16,9 +16,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
-import { environmentOf, GENERATOR_ENV, INCOMING_PREFIX, INGEST_ENV } from '#shared/contract.ts';
+import {
+  EXPORT_ENV,
+  environmentOf,
+  GENERATOR_ENV,
+  INCOMING_PREFIX,
+  INGEST_ENV,
+} from '#shared/contract.ts';
 import { PipelineDatabase } from './constructs/database.ts';
+import { EnrichedStream } from './constructs/enriched-stream.ts';
 import { IngestQueues } from './constructs/ingest-queues.ts';
+import { Lake } from './constructs/lake.ts';
 import { LandingBucket } from './constructs/landing-bucket.ts';
 import { Migrations } from './constructs/migrations.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -29,6 +37,10 @@ export { INCOMING_PREFIX };
 
 /** Connections kept back for migrations and an operator's psql beside the pipeline. */
 export const RESERVED_CONNECTIONS = 2;
+
+/** The export function's: its queue's maximum concurrency, plus one for a scheduled run. */
+export const EXPORT_MAX_CONCURRENCY = 2;
+export const EXPORT_CONNECTIONS = EXPORT_MAX_CONCURRENCY + 1;
 
 export interface PipelineStackProps extends StackProps {
   readonly settings: PipelineSettings;
@@ -48,10 +60,10 @@ export function checkConnectionBudget(
   perInvocation: number,
   budget: number,
 ): void {
-  const needed = maxConcurrency * perInvocation + RESERVED_CONNECTIONS;
+  const needed = maxConcurrency * perInvocation + EXPORT_CONNECTIONS + RESERVED_CONNECTIONS;
   if (needed > budget) {
     throw new ConnectionBudgetError(
-      `ingest maximum concurrency ${maxConcurrency} x ${perInvocation} connections per invocation + ${RESERVED_CONNECTIONS} reserved = ${needed} connections, over the database's budget of ${budget}. Lower the context value ingestMaxConcurrency or connectionsPerInvocation, or use a larger instance.`,
+      `ingest maximum concurrency ${maxConcurrency} x ${perInvocation} connections per invocation + ${EXPORT_CONNECTIONS} for export + ${RESERVED_CONNECTIONS} reserved = ${needed} connections, over the database's budget of ${budget}. Lower the context value ingestMaxConcurrency or connectionsPerInvocation, or use a larger instance.`,
     );
   }
 }
@@ -82,6 +94,11 @@ export class PipelineStack extends Stack {
       : {};
 
     const { bucket } = new LandingBucket(this, 'Landing');
+    const lake = new Lake(this, 'Lake');
+    const stream = new EnrichedStream(this, 'EnrichedEvents');
+    // Committed files wait here for the export function; the exports take seconds.
+    const exportTimeout = Duration.minutes(3);
+    const exportQueues = new IngestQueues(this, 'Exports', { functionTimeout: exportTimeout });
 
     // Ingest: a file of up to a few million rows takes tens of seconds; the default five minutes
     // leaves room for the merge path, which reads a file twice.
@@ -113,6 +130,7 @@ export class PipelineStack extends Stack {
           maxFileBytes: String(settings.maxFileBytes),
           maxFileRows: String(settings.maxFileRows),
           maxCompressionRatio: String(settings.maxCompressionRatio),
+          exportQueueUrl: exportQueues.queue.queueUrl,
         }),
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         POWERTOOLS_SERVICE_NAME: 'ingest',
@@ -122,6 +140,7 @@ export class PipelineStack extends Stack {
     bucket.grantRead(ingest.function, `${INCOMING_PREFIX}*`);
     database.ingestSecret.grantRead(ingest.function);
     queues.deadLetterQueue.grantSendMessages(ingest.function);
+    exportQueues.queue.grantSendMessages(ingest.function);
     acknowledgeWildcards(
       ingest,
       'grantRead: GetObject with its version and tagging variants, on incoming/ only',
@@ -203,15 +222,76 @@ export class PipelineStack extends Stack {
       ...inVpc,
     });
     if (database.instance) migrations.resource.node.addDependency(database.instance);
-    database.allowFrom(ingest.function, migrations.handler.function);
+
+    // Export: after a file commits, its events go to the lake and the stream (design section 10).
+    const exporter = new PipelineFunction(this, 'ExportFunction', {
+      entry: 'functions/export/handler.ts',
+      timeout: exportTimeout,
+      memorySize: 1024,
+      ...inVpc,
+      environment: {
+        ...environmentOf(EXPORT_ENV, {
+          // The ingest role: it reads events and marks the ledger, nothing more.
+          databaseSecretArn: database.ingestSecret.secretArn,
+          lakeBucket: lake.bucket.bucketName,
+          topicArn: stream.topic.topicArn,
+          exportQueueUrl: exportQueues.queue.queueUrl,
+          sessionGapSeconds: String(settings.sessionGapSeconds),
+        }),
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        POWERTOOLS_SERVICE_NAME: 'export',
+      },
+    });
+    database.ingestSecret.grantRead(exporter.function);
+    lake.bucket.grantReadWrite(exporter.function);
+    lake.bucket.grantDelete(exporter.function);
+    stream.topic.grantPublish(exporter.function);
+    exportQueues.queue.grantSendMessages(exporter.function);
+    acknowledgeWildcards(exporter, 'grantReadWrite and grantDelete on the lake bucket', [
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      'Action::s3:DeleteObject*',
+      'Action::s3:Abort*',
+      `Resource::<${this.getLogicalId(lake.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*`,
+    ]);
+    exporter.function.addEventSource(
+      new SqsEventSource(exportQueues.queue, {
+        batchSize: 5,
+        reportBatchItemFailures: true,
+        maxConcurrency: EXPORT_MAX_CONCURRENCY,
+      }),
+    );
+    // The sweep queues what a lost message missed (a crash between commit and send).
+    new events.Rule(this, 'ExportSweep', {
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(exporter.function, {
+          event: events.RuleTargetInput.fromObject({ action: 'sweep' }),
+        }),
+      ],
+    });
+    if (settings.lakeCompactionSchedule !== null) {
+      new events.Rule(this, 'LakeCompaction', {
+        schedule: events.Schedule.expression(settings.lakeCompactionSchedule),
+        targets: [
+          new targets.LambdaFunction(exporter.function, {
+            event: events.RuleTargetInput.fromObject({ action: 'compact' }),
+          }),
+        ],
+      });
+    }
+    database.allowFrom(ingest.function, migrations.handler.function, exporter.function);
 
     new Monitoring(this, 'Monitoring', {
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
       ingest: ingest.function,
+      exportQueue: exportQueues.queue,
+      exportDeadLetterQueue: exportQueues.deadLetterQueue,
     });
 
-    this.acknowledgeGrants([ingest, generator, migrations.handler]);
+    this.acknowledgeGrants([ingest, generator, migrations.handler, exporter]);
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
@@ -238,6 +318,30 @@ export class PipelineStack extends Stack {
     );
     output('IngestFunctionName', ingest.function.functionName, 'Ingest Lambda function');
     output('GeneratorFunctionName', generator.function.functionName, 'Generator Lambda function');
+    output('ExportFunctionName', exporter.function.functionName, 'Lake and stream export function');
+    output('ExportQueueUrl', exportQueues.queue.queueUrl, 'Committed files waiting for export');
+    output(
+      'LakeBucketName',
+      lake.bucket.bucketName,
+      'Parquet data lake, events/event_date=YYYY-MM-DD/',
+    );
+    output('LakeDatabaseName', lake.database.databaseName, 'Glue database of the lake');
+    output(
+      'LakeTableName',
+      lake.table.tableName,
+      'Glue table over the lake, partition projection on event_date',
+    );
+    output('AthenaWorkGroupName', lake.workGroup.ref, 'Athena workgroup for lake queries');
+    output(
+      'EnrichedEventsTopicArn',
+      stream.topic.topicArn,
+      'SNS topic of enriched events (shopstream.enriched.v1)',
+    );
+    output(
+      'EnrichedEventsQueueUrl',
+      stream.exampleQueue.queueUrl,
+      'Example subscriber of the enriched-events topic (raw delivery), read by npm run events',
+    );
     output(
       'MigrationsFunctionName',
       migrations.handler.function.functionName,

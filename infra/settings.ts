@@ -21,6 +21,8 @@ export interface PipelineSettings {
   readonly external?: ExternalDatabase;
   /** EventBridge schedule of the generator, or null when disabled. */
   readonly generatorSchedule: string | null;
+  /** EventBridge schedule of the lake's compaction, or null when disabled. */
+  readonly lakeCompactionSchedule: string | null;
   /** The ingest function's timeout; the queue's visibility timeout is six times it. */
   readonly ingestTimeoutSeconds: number;
   readonly ingestMaxConcurrency: number;
@@ -94,21 +96,28 @@ export function readSettings(node: Node): PipelineSettings {
     };
   }
 
-  const schedule = get('generatorSchedule') ?? DEFAULTS.generatorSchedule;
-  const generatorSchedule = ['off', 'none', 'disabled', 'false'].includes(schedule)
-    ? null
-    : schedule;
-  if (generatorSchedule !== null && !/^(rate|cron)\(.+\)$/.test(generatorSchedule)) {
-    throw new SettingsError(
-      `context generatorSchedule must be rate(...), cron(...) or off, got ${JSON.stringify(schedule)}`,
-    );
-  }
+  const scheduleOf = (key: string, fallback: string): string | null => {
+    const schedule = get(key) ?? fallback;
+    const value = ['off', 'none', 'disabled', 'false'].includes(schedule) ? null : schedule;
+    if (value !== null && !/^(rate|cron)\(.+\)$/.test(value)) {
+      throw new SettingsError(
+        `context ${key} must be rate(...), cron(...) or off, got ${JSON.stringify(schedule)}`,
+      );
+    }
+    return value;
+  };
+  const generatorSchedule = scheduleOf('generatorSchedule', DEFAULTS.generatorSchedule);
+  const lakeCompactionSchedule = scheduleOf(
+    'lakeCompactionSchedule',
+    DEFAULTS.lakeCompactionSchedule,
+  );
 
   return {
     target,
     database,
     external,
     generatorSchedule,
+    lakeCompactionSchedule,
     ingestTimeoutSeconds: int('ingestTimeoutSeconds', DEFAULTS.ingestTimeoutSeconds, 1, 900),
     ingestMaxConcurrency: int('ingestMaxConcurrency', DEFAULTS.ingestMaxConcurrency, 2, 1000),
     connectionsPerInvocation: int(

@@ -8,6 +8,9 @@ export interface MonitoringProps {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly ingest: lambda.IFunction;
+  /** Committed files waiting for the lake and the stream, and those that failed five times. */
+  readonly exportQueue: sqs.IQueue;
+  readonly exportDeadLetterQueue: sqs.IQueue;
   /** Oldest message age that means ingestion is falling behind. @default 5 minutes */
   readonly maxMessageAge?: Duration;
 }
@@ -62,7 +65,32 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [deadLetters, backlog, errors];
+    // Export lag: a committed file's message waits in the exports queue until its events are in
+    // the lake and the stream, so the oldest message's age is the lag.
+    const exportLag = new cloudwatch.Alarm(this, 'ExportLag', {
+      alarmDescription:
+        'Committed files have waited over 5 minutes for the lake and the stream: the export function is failing or behind.',
+      metric: props.exportQueue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: Duration.minutes(5).toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const exportDeadLetters = new cloudwatch.Alarm(this, 'ExportDeadLetters', {
+      alarmDescription:
+        'Export requests failed five times; the sweep queues their files again, but something keeps failing.',
+      metric: props.exportDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [deadLetters, backlog, errors, exportLag, exportDeadLetters];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -108,6 +136,17 @@ export class Monitoring extends Construct {
             ],
             right: [props.ingest.metricDuration({ statistic: 'p99' })],
             width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Export: lake and stream',
+            left: [
+              props.exportQueue.metricApproximateNumberOfMessagesVisible(),
+              props.exportDeadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+            ],
+            right: [props.exportQueue.metricApproximateAgeOfOldestMessage()],
+            width: 24,
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
