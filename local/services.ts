@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { cloudFormationService, type DeployedStack } from './cloudformation/api.ts';
 import type { Template } from './cloudformation/assembly.ts';
@@ -84,6 +85,7 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
   const clientConfig = { endpoint, region, credentials: TEST_CREDENTIALS };
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   const sqs = new SQSClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
   const lambda = new LambdaService({ endpoint, region }, logs);
   const customResources = new CustomResources(endpoint, lambda);
   const database = new LocalDatabase(stateDir, {
@@ -135,6 +137,7 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
     stackId,
     s3,
     sqs,
+    sns,
     logs,
     secrets,
     lambda,

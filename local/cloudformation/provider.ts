@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaService } from '../lambda/service.ts';
 import type { EventSourceMappingSpec } from '../lambda/sqs-event-source.ts';
@@ -23,6 +24,7 @@ export interface DeployTarget {
   readonly stackId: string;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly logs: LogStore;
   readonly secrets: SecretStore;
   readonly lambda: LambdaService;

@@ -16,6 +16,10 @@ const NO_LOCAL_EFFECT = [
   /^AWS::RDS::DB(Parameter|Subnet|ClusterParameter)Group$/,
   /^AWS::S3::BucketPolicy$/,
   /^AWS::SQS::QueuePolicy$/,
+  /^AWS::SNS::TopicPolicy$/,
+  // The lake's catalog and query engine: on one machine, `npm run lake` queries it with DuckDB.
+  /^AWS::Glue::(Database|Table)$/,
+  /^AWS::Athena::WorkGroup$/,
   /^AWS::Lambda::Permission$/,
   /^AWS::CloudWatch::(CompositeAlarm|Dashboard)$/,
   /^AWS::CDK::Metadata$/,

@@ -8,6 +8,8 @@ import { awsRdsDbInstance } from './aws-rds-db-instance.ts';
 import { awsS3Bucket } from './aws-s3-bucket.ts';
 import { awsSecretsmanagerSecret } from './aws-secretsmanager-secret.ts';
 import { awsSecretsmanagerSecretTargetAttachment } from './aws-secretsmanager-secret-target-attachment.ts';
+import { awsSnsSubscription } from './aws-sns-subscription.ts';
+import { awsSnsTopic } from './aws-sns-topic.ts';
 import { awsSqsQueue } from './aws-sqs-queue.ts';
 import { customS3BucketNotifications } from './custom-s3-bucket-notifications.ts';
 
@@ -15,6 +17,8 @@ import { customS3BucketNotifications } from './custom-s3-bucket-notifications.ts
 export const PROVIDERS: readonly ResourceProvider[] = [
   awsS3Bucket,
   awsSqsQueue,
+  awsSnsTopic,
+  awsSnsSubscription,
   awsLogsLogGroup,
   awsSecretsmanagerSecret,
   awsSecretsmanagerSecretTargetAttachment,
