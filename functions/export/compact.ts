@@ -41,7 +41,8 @@ interface Deps {
  * a reader that applies the lake's rule (`visibleObjects`): the manifest is written first, then
  * the part, then the sources are deleted, then the manifest. A run that died part-way is
  * finished (part written: its sources go) or undone (no part: the manifest goes) by the next.
- * Only objects of files marked exported are merged, so no export rewrites a merged source.
+ * Only objects of files marked exported are merged, so no export rewrites a merged source;
+ * small parts are merged again with newer objects.
  */
 export async function compactLake(
   deps: Deps,
@@ -91,16 +92,21 @@ async function compactPartition(
     keys = listed.map((o) => o.key);
   }
 
-  const files = listed.flatMap((object) => {
+  // Small file objects of exported files, and small parts of earlier runs: a day's objects
+  // keep merging until they are large.
+  const small = settings.smallObjectBytes ?? SMALL_OBJECT;
+  const files: { key: string; size: number; fileId: string }[] = [];
+  const earlierParts: { key: string; size: number }[] = [];
+  for (const object of listed) {
     const parsed = parseLakeKey(object.key);
-    return parsed?.kind === 'file' && object.size <= (settings.smallObjectBytes ?? SMALL_OBJECT)
-      ? [{ ...object, fileId: parsed.fileId }]
-      : [];
-  });
+    if (object.size > small) continue;
+    if (parsed?.kind === 'file') files.push({ ...object, fileId: parsed.fileId });
+    else if (parsed?.kind === 'part') earlierParts.push(object);
+  }
   const exported = await deps.ledger.exported(files.map((f) => f.fileId));
-  const sources = files
-    .filter((f) => exported.has(f.fileId))
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
+  const sources = [...earlierParts, ...files.filter((f) => exported.has(f.fileId))].sort((a, b) =>
+    a.key < b.key ? -1 : 1,
+  );
   if (sources.length < (settings.minObjects ?? 2)) return { parts: 0, sources: 0, recovered };
 
   // Groups of sources by size, so a part's rows are never all in memory: each source is read,

@@ -77,6 +77,8 @@ export class NotSettledError extends Error {
 export class PgExportLedger implements ExportLedger {
   private readonly pool: Pool;
   private readonly options: PgExportLedgerOptions;
+  /** The connection holding the compaction lock, while compaction runs. */
+  private lockClient: PoolClient | null = null;
 
   constructor(pool: Pool, options: PgExportLedgerOptions = {}) {
     this.pool = pool;
@@ -124,7 +126,8 @@ export class PgExportLedger implements ExportLedger {
 
   async exported(fileIds: readonly string[]): Promise<Set<string>> {
     if (fileIds.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ id: string }>(
+    // Under the compaction lock the locking connection asks: the pool may hold just that one.
+    const { rows } = await (this.lockClient ?? this.pool).query<{ id: string }>(
       'SELECT id::text FROM ingested_files WHERE id = ANY ($1::bigint[]) AND exported_at IS NOT NULL',
       [fileIds],
     );
@@ -155,9 +158,11 @@ export class PgExportLedger implements ExportLedger {
         "SELECT pg_try_advisory_lock(hashtext('shopstream.lake_compaction')) AS locked",
       );
       if (!rows[0]?.locked) return false;
+      this.lockClient = client;
       try {
         await work();
       } finally {
+        this.lockClient = null;
         await client.query("SELECT pg_advisory_unlock(hashtext('shopstream.lake_compaction'))");
       }
       return true;
