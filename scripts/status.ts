@@ -71,9 +71,10 @@ async function queueFigures(target: Target, sqs: SQSClient, url: string): Promis
 }
 
 export async function pipelineFigures(db: pg.Pool) {
-  const [files, rate, latency, reasons, events] = await Promise.all([
+  const [files, rate, latency, reasons, events, exports] = await Promise.all([
     db.query(
-      `SELECT id::int, key, status, rows_total, rows_loaded, rows_rejected, rows_duplicate, error, completed_at
+      `SELECT id::int, key, status, rows_total, rows_loaded, rows_rejected, rows_duplicate, error, completed_at,
+              exported_at, export_objects, export_batches
          FROM ingested_files ORDER BY id DESC LIMIT 10`,
     ),
     db.query(
@@ -94,7 +95,9 @@ export async function pipelineFigures(db: pg.Pool) {
     ),
     // From the latency histogram the analytics keep, not a scan of events.
     eventLatency(db, 15),
+    db.query(`SELECT files_pending::int, rows_pending::int, lag_seconds FROM export_lag`),
   ]);
+  const e = exports.rows[0] ?? {};
   const l = latency.rows[0] ?? {};
   const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
@@ -110,6 +113,12 @@ export async function pipelineFigures(db: pg.Pool) {
       eventP99Seconds: events.p99Seconds,
     },
     topRejectReasons: reasons.rows as { reason: string; rows: number }[],
+    /** Committed files not yet in the lake and the stream (the export_lag view). */
+    exportLag: {
+      filesPending: Number(e.files_pending ?? 0),
+      rowsPending: Number(e.rows_pending ?? 0),
+      seconds: Number(e.lag_seconds ?? 0),
+    },
   };
 }
 
@@ -158,13 +167,23 @@ async function main() {
     console.log(
       `latency (15 min)   file p50 ${secs(l.fileP50Seconds)}, p99 ${secs(l.fileP99Seconds)}; event to row p50 ${secs(l.eventP50Seconds)}, p99 ${secs(l.eventP99Seconds)}`,
     );
+    const x = figures.exportLag;
+    console.log(
+      `lake and stream    ${x.filesPending === 0 ? 'every committed file exported' : `${x.filesPending} file(s), ${x.rowsPending} rows to export, oldest committed ${secs(x.seconds)} ago`}`,
+    );
     console.log('\nlast files');
-    console.log('  id      status    total   loaded  rejected  dup  key');
+    console.log('  id      status    total   loaded  rejected  dup  exported  key');
     for (const f of figures.lastFiles) {
+      const exported = f.exported_at
+        ? `${f.export_objects}+${f.export_batches}`
+        : f.rows_loaded > 0 && f.completed_at
+          ? 'pending'
+          : '-';
       console.log(
-        `  ${String(f.id).padEnd(7)} ${String(f.status).padEnd(9)} ${String(f.rows_total).padStart(5)} ${String(f.rows_loaded).padStart(8)} ${String(f.rows_rejected).padStart(9)} ${String(f.rows_duplicate).padStart(4)}  ${f.key}${f.error ? `  (${f.error})` : ''}`,
+        `  ${String(f.id).padEnd(7)} ${String(f.status).padEnd(9)} ${String(f.rows_total).padStart(5)} ${String(f.rows_loaded).padStart(8)} ${String(f.rows_rejected).padStart(9)} ${String(f.rows_duplicate).padStart(4)}  ${exported.padEnd(8)}  ${f.key}${f.error ? `  (${f.error})` : ''}`,
       );
     }
+    console.log('  (exported: Parquet objects + stream batches written for the file)');
     console.log('\ntop reasons for rejected rows (24 h)');
     if (figures.topRejectReasons.length === 0) console.log('  none');
     for (const r of figures.topRejectReasons)
