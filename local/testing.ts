@@ -5,6 +5,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { App } from 'aws-cdk-lib';
 import pg from 'pg';
@@ -21,6 +22,7 @@ export interface TestCloud {
   readonly stateDir: string;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly lambda: LambdaClient;
   readonly logs: CloudWatchLogsClient;
   readonly secrets: SecretsManagerClient;
@@ -36,6 +38,7 @@ export async function startTestCloud(
   const clients = {
     s3: new S3Client({ ...config, forcePathStyle: true }),
     sqs: new SQSClient(config),
+    sns: new SNSClient(config),
     lambda: new LambdaClient(config),
     logs: new CloudWatchLogsClient(config),
     secrets: new SecretsManagerClient(config),
