@@ -201,11 +201,18 @@ class PgExportUnit implements ExportUnit {
   readonly fileKey: string;
   private readonly client: PoolClient;
   private released = false;
+  /** The connection lost while held between queries (S3 and SNS calls): the next query fails. */
+  private lost: Error | null = null;
+  private readonly onError = (error: Error) => {
+    this.lost = error;
+  };
 
   constructor(client: PoolClient, fileId: string, fileKey: string) {
     this.client = client;
     this.fileId = fileId;
     this.fileKey = fileKey;
+    // Without a listener, an error on a checked-out client ends the process.
+    client.on('error', this.onError);
   }
 
   async *rows(): AsyncIterable<readonly ExportRow[]> {
@@ -240,7 +247,8 @@ class PgExportUnit implements ExportUnit {
   private release(error?: Error) {
     if (!this.released) {
       this.released = true;
-      this.client.release(error);
+      this.client.off('error', this.onError);
+      this.client.release(error ?? this.lost ?? undefined);
     }
   }
 }
