@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { createBatchHandler } from '../../functions/ingest/batch.ts';
+import { type BatchDeps, createBatchHandler } from '../../functions/ingest/batch.ts';
 import type { FileLimits } from '../../functions/ingest/content.ts';
 import { PgRowSink } from '../../functions/ingest/pg-sink.ts';
 import { S3ObjectSource } from '../../functions/ingest/s3-source.ts';
@@ -39,6 +39,7 @@ export class IngestHarness {
     cloud: TestS3,
     logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT',
     limits?: FileLimits,
+    exports?: BatchDeps['exports'],
   ) {
     this.db = db;
     this.cloud = cloud;
@@ -51,15 +52,27 @@ export class IngestHarness {
       logger: this.logger,
       metrics: new Metrics({ namespace: 'shopstream-test', serviceName: 'ingest' }),
       limits,
+      exports,
     });
   }
 
   static async start(
-    options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT'; limits?: FileLimits } = {},
+    options: {
+      logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'SILENT';
+      limits?: FileLimits;
+      /** Where committed files are announced for export (none by default). */
+      exports?: BatchDeps['exports'];
+    } = {},
   ): Promise<IngestHarness> {
     const [db, cloud] = await Promise.all([createTestDatabase(), startTestS3()]);
     cloud.createBucket(BUCKET);
-    return new IngestHarness(db, cloud, options.logLevel ?? 'SILENT', options.limits);
+    return new IngestHarness(
+      db,
+      cloud,
+      options.logLevel ?? 'SILENT',
+      options.limits,
+      options.exports,
+    );
   }
 
   async stop(): Promise<void> {
