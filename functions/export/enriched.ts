@@ -27,10 +27,11 @@ export interface StreamMessage {
 
 /** Microseconds since the epoch as ISO 8601 with six fractional digits, UTC. */
 export function isoMicros(micros: bigint): string {
-  const ms = micros / 1000n;
-  const rest = micros % 1000n;
+  // Floor division, so that a time before 1970 keeps its microseconds positive.
+  const rest = ((micros % 1000n) + 1000n) % 1000n;
+  const ms = (micros - rest) / 1000n;
   const base = new Date(Number(ms)).toISOString(); // ...sss Z
-  return `${base.slice(0, -1)}${String(rest < 0n ? rest + 1000n : rest).padStart(3, '0')}Z`;
+  return `${base.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
 }
 
 const money = (cents: bigint | null) => (cents === null ? null : Number(cents) / 100);

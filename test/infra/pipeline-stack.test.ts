@@ -41,8 +41,8 @@ describe('ingest path', () => {
   it('lets ingest send what can never succeed to the dead-letter queue', () => {
     const [, ingest] = ingestFunction();
     const env = (ingest.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(
-      ([, q]) => !q.Properties.RedrivePolicy,
+    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(([id]) =>
+      id.startsWith('IngestDeadLetters'),
     );
     expect(env.DEAD_LETTER_QUEUE_URL).toEqual({ Ref: dlq?.[0] });
     const role = (ingest.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
@@ -93,9 +93,10 @@ describe('ingest path', () => {
     expect(options(generator)).toBe('--enable-source-maps');
   });
 
-  it('encrypts both queues and refuses non-TLS access to them', () => {
+  it('encrypts every queue and refuses non-TLS access to them', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(2);
+    // Ingest and its dead letters, exports and theirs, the enriched-events example subscriber.
+    expect(queues).toHaveLength(5);
     for (const [id, q] of queues) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -131,7 +132,7 @@ describe('ingest path', () => {
     const ours = resourcesOf(template, 'AWS::Lambda::Function').filter(
       ([, f]) => f.Properties.Runtime !== 'python3.13',
     );
-    expect(ours.length).toBe(3);
+    expect(ours.length).toBe(4);
     for (const [, fn] of ours) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       const ref = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -186,8 +187,8 @@ describe('bucket', () => {
         ]),
       },
     });
-    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(
-      ([, q]) => !q.Properties.RedrivePolicy,
+    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(([id]) =>
+      id.startsWith('IngestDeadLetters'),
     );
     expect(15 * 86_400).toBeGreaterThan(dlq?.[1].Properties.MessageRetentionPeriod as number);
   });
@@ -277,7 +278,7 @@ describe('database', () => {
     ]);
   });
 
-  it('admits only the ingest and migrations functions on its port', () => {
+  it('admits only the ingest, export and migrations functions on its port', () => {
     const [[dbGroup] = []] = resourcesOf(template, 'AWS::EC2::SecurityGroup').filter(([id]) =>
       id.startsWith('DatabaseInstance'),
     );
@@ -289,6 +290,7 @@ describe('database', () => {
         (r.Properties.SourceSecurityGroupId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
     );
     expect(sources.sort()).toEqual([
+      expect.stringMatching(/^ExportFunction/),
       expect.stringMatching(/^IngestFunction/),
       expect.stringMatching(/^MigrationsHandler/),
     ]);
@@ -309,10 +311,11 @@ describe('database', () => {
 describe('connection budget', () => {
   it('passes at the default and fails synth, with a clear message, past the budget', () => {
     expect(() => checkConnectionBudget(5, 4, 70)).not.toThrow();
-    expect(() => checkConnectionBudget(34, 2, 70)).not.toThrow();
-    expect(() => checkConnectionBudget(35, 2, 70)).toThrow(ConnectionBudgetError);
+    // 32 x 2 + 3 for the export function + 2 reserved = 69.
+    expect(() => checkConnectionBudget(32, 2, 70)).not.toThrow();
+    expect(() => checkConnectionBudget(33, 2, 70)).toThrow(ConnectionBudgetError);
     expect(() => synthPipeline({ ingestMaxConcurrency: 60 })).toThrow(
-      /ingest maximum concurrency 60 x 4 connections per invocation \+ 2 reserved = 242 connections, over the database's budget of 70/,
+      /ingest maximum concurrency 60 x 4 connections per invocation \+ 3 for export \+ 2 reserved = 245 connections, over the database's budget of 70/,
     );
   });
 });
@@ -349,7 +352,12 @@ describe('generator', () => {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [generatorId, 'Arn'] } })],
     });
-    synthPipeline({ generatorSchedule: 'off' }).template.resourceCountIs('AWS::Events::Rule', 0);
+    const off = synthPipeline({ generatorSchedule: 'off' }).template;
+    expect(
+      resourcesOf(off, 'AWS::Events::Rule').filter(([, r]) =>
+        JSON.stringify(r.Properties.Targets).includes(generatorId),
+      ),
+    ).toEqual([]);
     synthPipeline({ generatorSchedule: 'rate(1 minute)' }).template.hasResourceProperties(
       'AWS::Events::Rule',
       {
@@ -386,6 +394,133 @@ describe('observability', () => {
   });
 });
 
+describe('lake and stream', () => {
+  const exportFunction = () => functionWithEnv('LAKE_BUCKET_NAME');
+
+  it('keeps the lake in a bucket as secure as the landing bucket, read by a Glue table with date projection', () => {
+    const [[, table] = []] = resourcesOf(template, 'AWS::Glue::Table');
+    const input = table?.Properties.TableInput as {
+      Parameters: Record<string, string>;
+      PartitionKeys: { Name: string; Type: string }[];
+      StorageDescriptor: { Location: Record<string, unknown>; Columns: { Name: string }[] };
+    };
+    expect(input.PartitionKeys).toEqual([{ Name: 'event_date', Type: 'string' }]);
+    expect(input.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.event_date.type': 'date',
+      'projection.event_date.format': 'yyyy-MM-dd',
+      'projection.event_date.range': '2024-01-01,NOW',
+      'projection.event_date.interval': '1',
+      'projection.event_date.interval.unit': 'DAYS',
+      classification: 'parquet',
+    });
+    expect(input.StorageDescriptor.Columns.map((c) => c.Name)).toEqual([
+      'event_id',
+      'event_time',
+      'event_type',
+      'user_id',
+      'session_id',
+      'product_id',
+      'product_name',
+      'category',
+      'price',
+      'quantity',
+      'device_type',
+      'file_id',
+      'line_number',
+      'ingested_at',
+      'revenue',
+      'resolved_session_id',
+    ]);
+    expect(JSON.stringify(input.StorageDescriptor.Location)).toContain('/events/');
+    const lakeBucket = resourcesOf(template, 'AWS::S3::Bucket').find(([id]) =>
+      id.startsWith('LakeBucket'),
+    );
+    expect(lakeBucket?.[1].Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+    });
+    const policies = resourcesOf(template, 'AWS::S3::BucketPolicy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Bucket).includes(lakeBucket?.[0] as string),
+    );
+    expect(JSON.stringify(policies)).toContain('aws:SecureTransport');
+  });
+
+  it('gives Athena a workgroup with enforced settings, encrypted results and a bytes-scanned cutoff', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+        ResultConfiguration: Match.objectLike({
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+        }),
+      }),
+    });
+  });
+
+  it('publishes to an encrypted topic with one example subscriber queue, raw delivery', () => {
+    const [[, topic] = []] = resourcesOf(template, 'AWS::SNS::Topic');
+    expect(JSON.stringify(topic?.Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the export from its own queue, a sweep every minute and the compaction schedule', () => {
+    const [exportId] = exportFunction();
+    const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => (m.Properties.FunctionName as { Ref: string }).Ref === exportId,
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.[1].Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    const rules = resourcesOf(template, 'AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(r.Properties.Targets).includes(exportId),
+    );
+    expect(rules.map(([, r]) => [r.Properties.ScheduleExpression, r.Properties.Targets])).toEqual(
+      expect.arrayContaining([
+        ['rate(1 minute)', [expect.objectContaining({ Input: '{"action":"sweep"}' })]],
+        ['rate(15 minutes)', [expect.objectContaining({ Input: '{"action":"compact"}' })]],
+      ]),
+    );
+    const off = synthPipeline({ lakeCompactionSchedule: 'off' }).template;
+    expect(
+      resourcesOf(off, 'AWS::Events::Rule').filter(([, r]) =>
+        JSON.stringify(r.Properties.Targets).includes('compact'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('alarms when exports fall behind or dead-letter', () => {
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^MonitoringExportLag/),
+        expect.stringMatching(/^MonitoringExportDeadLetters/),
+      ]),
+    );
+  });
+});
+
 describe('outputs', () => {
   it('names what the embedded cloud and the commands need', () => {
     for (const name of [
@@ -395,6 +530,14 @@ describe('outputs', () => {
       'DatabaseSecretArn',
       'IngestFunctionName',
       'GeneratorFunctionName',
+      'ExportFunctionName',
+      'ExportQueueUrl',
+      'LakeBucketName',
+      'LakeDatabaseName',
+      'LakeTableName',
+      'AthenaWorkGroupName',
+      'EnrichedEventsTopicArn',
+      'EnrichedEventsQueueUrl',
     ]) {
       template.hasOutput(name, {});
     }
