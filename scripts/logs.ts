@@ -1,5 +1,5 @@
 /**
- * npm run logs -- <function name | ingest | generator | migrations | /log/group>
+ * npm run logs -- <function name | ingest | generator | export | migrations | /log/group>
  *   [--follow] [--since 10m|2h|1d|ISO time] [--filter-pattern P] [--format detailed|short|json] [--target local|localstack|aws]
  * Like `aws logs tail`: events from the log group, oldest first, then new ones as they come.
  */
@@ -17,6 +17,7 @@ import { resolveTarget, runCommand, type Target, TargetError } from './lib/targe
 const ALIASES: Record<string, string> = {
   ingest: 'IngestFunctionName',
   generator: 'GeneratorFunctionName',
+  export: 'ExportFunctionName',
   migrations: 'MigrationsFunctionName',
 };
 
@@ -55,7 +56,7 @@ async function logGroupFor(target: Target, name: string): Promise<string> {
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') {
       throw new TargetError(
-        `no function named ${functionName}; give a function name, ingest, generator, migrations or a log group`,
+        `no function named ${functionName}; give a function name, ingest, generator, export, migrations or a log group`,
       );
     }
     throw error;
@@ -67,7 +68,7 @@ async function logGroupFor(target: Target, name: string): Promise<string> {
 async function main() {
   const { values, positionals } = parseCommand({
     usage: 'npm run logs --',
-    positionals: '<function name | ingest | generator | migrations | /log/group>',
+    positionals: '<function name | ingest | generator | export | migrations | /log/group>',
     summary: "A function's CloudWatch Logs, as `aws logs tail` prints them.",
     options: {
       follow: { type: 'boolean', short: 'f', description: 'keep printing new events until Ctrl-C' },
@@ -94,7 +95,7 @@ async function main() {
   const [name] = positionals;
   if (!name)
     throw new UsageError(
-      'name a function: ingest, generator, migrations, a function name or a /log/group (see --help)',
+      'name a function: ingest, generator, export, migrations, a function name or a /log/group (see --help)',
     );
   if (!['detailed', 'short', 'json'].includes(values.format as string))
     throw new TargetError('--format takes detailed, short or json');
