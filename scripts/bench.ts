@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
 import { stringify } from 'csv-stringify/sync';
 import pg from 'pg';
@@ -40,6 +41,7 @@ import { readAnalytics } from './lib/analytics-queries.ts';
 import { parseCommand } from './lib/cli.ts';
 import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
 import { Progress } from './lib/progress.ts';
+import { parseBatch, receive, subscribeTemporaryQueue } from './lib/stream-consumer.ts';
 import { PROJECT_ROOT, runCommand } from './lib/target.ts';
 import { pipelineFigures } from './status.ts';
 
@@ -383,6 +385,28 @@ async function endToEnd(
     return new Map(rows.map((r) => [r.key, r]));
   };
 
+  // The export of committed files (docs/lake-and-stream.md): commit to the mark that follows
+  // the file's last object and message. The example subscriber queue, which nothing consumes,
+  // is emptied afterwards so that a million rows of messages do not sit in the cloud's memory.
+  const exported = async (keys: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await db.query<{ id: string; key: string; done: Date; exported: Date }>(
+        `SELECT id::text, key, completed_at AS done, exported_at AS exported
+           FROM ingested_files WHERE key = ANY($1) AND exported_at IS NOT NULL`,
+        [keys],
+      );
+      if (rows.length === keys.length) return new Map(rows.map((r) => [r.key, r]));
+      if (Date.now() > deadline)
+        throw new Error(`only ${rows.length}/${keys.length} files exported in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const emptyExampleQueue = () =>
+    t.sqs.send(
+      new PurgeQueueCommand({ QueueUrl: t.cloud.outputs.EnrichedEventsQueueUrl as string }),
+    );
+
   // Put files 50 at a time, as fast as they go in; files/s from the first put to the last commit.
   const flood = async (keys: string[], bodies: Buffer[]) => {
     const start = Date.now();
@@ -402,11 +426,14 @@ async function endToEnd(
   progress.update(`end to end: warming the ingest environments with ${sizes.warm} small files`);
   const warmKeys = Array.from({ length: sizes.warm }, (_, i) => `incoming/bench/warm-${i}.csv`);
   const warmupFilesPerS = await flood(warmKeys, files.splice(0, sizes.warm));
+  await exported(warmKeys, 300_000);
+  await emptyExampleQueue();
 
   // One file of each size. The large one goes several times, each run right after a raw COPY
   // of the same rows, so each ratio compares the two at one speed of the machine.
   const single: Record<string, { rows: number; ms: number }> = {};
   const largeRatios: number[] = [];
+  const largeExportMs: number[] = [];
   for (const [rows, runs] of [
     [100, 1],
     [10_000, 1],
@@ -436,6 +463,12 @@ async function endToEnd(
       // The file's analytics are applied after its commit (about half the time its load took,
       // for a large file): wait for them, so that the next pair starts on a quiet database.
       await analyticsApplied(db);
+      // Likewise its export; for the large file, that is the export's speed.
+      progress.update(`end to end: the export of ${label}${of}`);
+      const out = (await exported([key], 900_000)).get(key);
+      if (rows === sizes.large && out)
+        largeExportMs.push(out.exported.getTime() - out.done.getTime());
+      await emptyExampleQueue();
       if (!single[rows] || ms < single[rows].ms) single[rows] = { rows, ms };
     }
   }
@@ -451,6 +484,32 @@ async function endToEnd(
   progress.update(
     `end to end: ${sizes.streamFilesPerSecond} files/s of 100 rows for ${sizes.streamSeconds} s`,
   );
+  // A subscriber of the enriched-events topic notes when each file's first batch arrives.
+  const subscription = await subscribeTemporaryQueue(
+    t.sqs,
+    t.sns,
+    t.cloud.outputs.EnrichedEventsTopicArn as string,
+    { name: 'bench-stream-lag' },
+  );
+  const received = new Map<string, number>();
+  let receiving = true;
+  const receiver = (async () => {
+    while (receiving) {
+      const messages = await receive(t.sqs, subscription.queueUrl, { waitSeconds: 1 });
+      const at = Date.now();
+      for (const m of messages) {
+        const { fileId } = parseBatch(m.Body ?? '');
+        if (!received.has(fileId)) received.set(fileId, at);
+      }
+      if (messages.length > 0)
+        await t.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: subscription.queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+    }
+  })();
   const starts = new Map<string, number>();
   const begin = Date.now();
   const puts: Promise<unknown>[] = [];
@@ -464,6 +523,21 @@ async function endToEnd(
   await Promise.all(puts);
   const streamDone = await committed([...starts.keys()], 120_000);
   const latencies = [...starts].map(([key, s]) => (streamDone.get(key)?.done.getTime() ?? s) - s);
+  progress.update('end to end: the stream files in the lake and on the topic');
+  const streamExported = await exported([...starts.keys()], 120_000);
+  const lakeLags = [...streamExported.values()].map((r) => r.exported.getTime() - r.done.getTime());
+  const deadline = Date.now() + 60_000;
+  while ([...streamExported.values()].some((r) => !received.has(r.id)) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  receiving = false;
+  await receiver;
+  await subscription.close();
+  const streamLags = [...streamExported.values()].map(
+    (r) => (received.get(r.id) ?? Number.NaN) - r.done.getTime(),
+  );
+  if (streamLags.some(Number.isNaN))
+    throw new Error('some stream files never reached the subscriber of the enriched-events topic');
+  await emptyExampleQueue();
 
   // Sustained throughput of small files: a burst, as fast as they can be put.
   progress.update(`end to end: a burst of ${sizes.burst} small files`);
@@ -496,6 +570,9 @@ async function endToEnd(
 
   return {
     single,
+    exportRowsPerS: (sizes.large / Math.min(...largeExportMs)) * 1000,
+    lakeLagP50: percentile(lakeLags, 0.5),
+    streamLagP50: percentile(streamLags, 0.5),
     e2eRowsPerS: (sizes.large / (single[sizes.large]?.ms ?? 1)) * 1000,
     largeRatios,
     p50: percentile(latencies, 0.5),
@@ -644,6 +721,9 @@ async function measure(
       e2e_p99_ms: Math.round(e2e.p99),
       warmup_files_per_s: Math.round(e2e.warmupFilesPerS),
       small_files_per_s: Math.round(e2e.smallFilesPerS),
+      export_rows_per_s: Math.round(e2e.exportRowsPerS),
+      lake_lag_p50_ms: Math.round(e2e.lakeLagP50),
+      stream_lag_p50_ms: Math.round(e2e.streamLagP50),
       ...burstFigures(e2e.burstCpu, sizes.burst),
       peak_rss_mb: e2e.peakRssMb,
       redelivery_ms: Number(redeliveryMs.toFixed(2)),
@@ -693,6 +773,9 @@ const TARGETS: Record<string, (r: Result) => string> = {
   e2e_p99_ms: (r) => check(Number(r.e2e_p99_ms) < 250, '< 250 ms'),
   small_files_per_s: (r) => check(Number(r.small_files_per_s) >= 100, '>= 100'),
   peak_rss_mb: (r) => check(Number(r.peak_rss_mb) < 256, '< 256 MB'),
+  // docs/lake-and-stream.md: objects and messages within 30 s of the commit.
+  lake_lag_p50_ms: (r) => check(Number(r.lake_lag_p50_ms) < 30_000, '< 30 s'),
+  stream_lag_p50_ms: (r) => check(Number(r.stream_lag_p50_ms) < 30_000, '< 30 s'),
   analytics_query_ms: (r) => check(Number(r.analytics_query_ms) < 100, '< 100 ms'),
   status_ms: (r) => check(Number(r.status_ms) < 100, '< 100 ms'),
   analytics_query_ms_sizes: (r) => notGrowing(r.analytics_query_ms_sizes),

@@ -45,12 +45,13 @@ export async function exportFile(fileId: string, deps: ExportDeps): Promise<Expo
         writer.add(row);
         const closed = batcher.add(enrichedEvent(row, unit.fileKey), row.event_type);
         if (closed) ready.push(closed);
+        // Published as soon as a group is ready: at most one group's bodies are held.
+        if (ready.length === PUBLISH_GROUP) {
+          await deps.stream.publish(ready);
+          ready = [];
+        }
       }
       rows += page.length;
-      if (ready.length >= PUBLISH_GROUP) {
-        await deps.stream.publish(ready);
-        ready = [];
-      }
     }
     const last = batcher.flush();
     if (last) ready.push(last);

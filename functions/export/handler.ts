@@ -8,6 +8,7 @@ import pg from 'pg';
 import { createS3Client } from '#shared/aws.ts';
 import { parseDatabaseSecret, poolConfig } from '#shared/database.ts';
 import { SqsExportQueue } from '#shared/export-queue.ts';
+import { SqsMessageVisibility } from '../ingest/sqs-visibility.ts';
 import { loadExportConfig } from './config.ts';
 import { PgExportLedger } from './pg-ledger.ts';
 import { type ExportAction, runExport } from './run.ts';
@@ -29,11 +30,13 @@ async function build() {
     pool.query("CALL analytics_after_commit(make_interval(secs => $1), interval '10 seconds')", [
       config.sessionGapSeconds,
     ]);
+  const sqs = new SQSClient({});
   return {
     ledger: new PgExportLedger(pool, { settle }),
     lake: new S3LakeStore(createS3Client(), config.lakeBucket),
     stream: new SnsStreamPublisher(new SNSClient({}), config.topicArn),
-    queue: new SqsExportQueue(new SQSClient({}), config.exportQueueUrl),
+    queue: new SqsExportQueue(sqs, config.exportQueueUrl),
+    visibility: new SqsMessageVisibility(sqs, config.exportQueueUrl),
     logger,
     processor: () => new BatchProcessor(EventType.SQS),
     processPartialResponse,

@@ -2,6 +2,7 @@ import type { BatchProcessor, processPartialResponse } from '@aws-lambda-powerto
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ExportRequestError, parseExportRequest } from '#shared/export-queue.ts';
+import { backoffSeconds, DEFAULT_LEASE, type MessageVisibility } from '../ingest/visibility.ts';
 import { compactLake } from './compact.ts';
 import { exportFile } from './export-file.ts';
 import type { ExportLedger, ExportQueue, LakeStore, StreamPublisher } from './ports.ts';
@@ -19,6 +20,11 @@ export interface RunDeps {
   readonly logger: Logger;
   readonly processor: () => BatchProcessor;
   readonly processPartialResponse: typeof processPartialResponse;
+  /**
+   * The exports queue's side: a failed message comes back after 5 s, 10 s, 20 s, ... rather
+   * than after the queue's visibility timeout. Without it, that timeout.
+   */
+  readonly visibility?: MessageVisibility;
 }
 
 /** Files committed this long ago without an export are queued by the sweep. */
@@ -42,17 +48,35 @@ export async function runExport(
         return;
       }
       const started = performance.now();
-      const result = await exportFile(fileId, deps);
+      let result: Awaited<ReturnType<typeof exportFile>>;
+      try {
+        result = await exportFile(fileId, deps);
+      } catch (error) {
+        // The message goes back to the queue for a retry; the log says why.
+        deps.logger.error('file export failed', { fileId, error: error as Error });
+        throw error;
+      }
       deps.logger.info('file exported', {
         fileId,
         ...result,
         durationMs: Math.round(performance.now() - started),
       });
     };
-    return deps.processPartialResponse(event, handleRecord, deps.processor(), {
+    const response = await deps.processPartialResponse(event, handleRecord, deps.processor(), {
       context,
       throwOnFullBatchFailure: false,
     });
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    if (deps.visibility && failed.size > 0) {
+      const changes = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
+        receiptHandle: r.receiptHandle,
+        seconds: backoffSeconds(Number(r.attributes?.ApproximateReceiveCount ?? 1), DEFAULT_LEASE),
+      }));
+      await deps.visibility
+        .change(changes)
+        .catch((error: Error) => deps.logger.warn('failed messages not delayed', { error }));
+    }
+    return response;
   }
   if (event.action === 'sweep') {
     const fileIds = await deps.ledger.takeUnexported(SWEEP_AFTER_SECONDS, SWEEP_LIMIT);

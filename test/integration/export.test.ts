@@ -182,6 +182,21 @@ describe('the export of committed files to the lake and the stream', () => {
     expect((await drainStream()).size).toBe(0);
   });
 
+  it('exports a file of 25,000 rows in pages, batches of at most 63 KiB and one object per date', async () => {
+    await h.deliver(await h.put('incoming/big.csv', csv('big', 25_000)));
+    const [fileId] = sent as [string];
+    const result = await exportFile(fileId, { ledger: ledger(), lake, stream: publisher });
+    expect(result).toMatchObject({ status: 'exported', rows: 25_000, objects: 2 });
+    const expected = await eventIds();
+    expect(await lakeIds()).toEqual(expected);
+    const batches = await drainStream();
+    expect(batches.size).toBe((result as { batches: number }).batches);
+    expect(batches.size).toBeGreaterThan(100);
+    for (const [, [body]] of batches)
+      expect(Buffer.byteLength(body as string)).toBeLessThanOrEqual(63 * 1024);
+    expect(streamEventIds(batches)).toEqual(expected);
+  });
+
   it('killed after writing the objects and publishing, before marking: the retry writes the same keys and batch ids', async () => {
     await h.deliver(await h.put('incoming/k.csv', csv('k', 500)));
     const [fileId] = sent as [string];
