@@ -108,6 +108,12 @@ async function main() {
   const bucket = output(target, 'LakeBucketName');
   const lake = new S3LakeStore(new S3Client(target.clientConfig), bucket);
   const progress = new Progress();
+  // The summary goes to stderr with --json, so that stdout is the JSON alone.
+  const summary = (line: string) => {
+    if (!values.json) return progress.done(line);
+    progress.update(line);
+    if (process.stderr.isTTY) process.stderr.write('\n');
+  };
   progress.update(`reading s3://${bucket}/events/`);
   const objects = await readLake(lake, (done, total, count, bytes) =>
     progress.update(
@@ -129,7 +135,7 @@ async function main() {
       d.bytes += o.body.byteLength;
       perDate.set(o.date, d);
     }
-    progress.done(`s3://${bucket}/events/: ${objects.length} objects, ${mib(bytes)}`);
+    summary(`s3://${bucket}/events/: ${objects.length} objects, ${mib(bytes)}`);
     const table = [...perDate.entries()].map(([date, d]) => ({
       event_date: date,
       objects: d.objects,
@@ -155,7 +161,7 @@ async function main() {
     // DuckDB's messages span lines (a caret under the error); the first names the problem.
     throw new Error((error as Error).message.split('\n')[0]);
   }
-  progress.done(
+  summary(
     `${objects.length} objects, ${mib(bytes)} from s3://${bucket}/events/ in ${progress.elapsed()}`,
   );
   if (values.json) {

@@ -2,7 +2,11 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/target.ts';
 import { s3Record } from '../helpers/events.ts';
@@ -94,6 +98,111 @@ describe('operator commands against the embedded cloud', () => {
     await expect(command('analytics', '--minutes', 'lots')).rejects.toMatchObject({
       stderr: 'error: --minutes takes a whole number from 1 to 1440, got "lots"\n',
     });
+  });
+
+  it('lake and events: the exported events, once each, through DuckDB and the stream', async () => {
+    // The generate test's files, once the export has them.
+    await waitFor('every committed file exported', async () => {
+      const status = JSON.parse((await command('status', '--json')).stdout);
+      return status.exportLag.filesPending === 0 && status.lastFiles.length === 2;
+    });
+    const db = await databaseFromSecret(t);
+    let truth: { n: number; purchases: number; revenue: string };
+    try {
+      truth = (
+        await db.query(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE event_type = 'purchase')::int AS purchases,
+                  coalesce(sum(price * quantity) FILTER (WHERE event_type = 'purchase'), 0)::numeric(16,2)::text AS revenue
+             FROM events`,
+        )
+      ).rows[0];
+    } finally {
+      await db.end();
+    }
+    expect(truth.n).toBeGreaterThan(500);
+    const [counted] = JSON.parse(
+      (
+        await command(
+          'lake',
+          'query',
+          'select count(*)::int as n, count(distinct event_id)::int as ids, sum(revenue)::varchar as revenue from events',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(counted).toEqual({ n: truth.n, ids: truth.n, revenue: truth.revenue });
+    const screen = (
+      await command(
+        'lake',
+        'query',
+        'select event_type, count(*) from events group by 1 order by 1',
+      )
+    ).stdout;
+    expect(screen).toMatch(/^event_type\s+count_star\(\)$/m);
+    expect(screen).toMatch(/^view\s+\d+$/m);
+    const partitions = JSON.parse((await command('lake', 'list', '--json')).stdout);
+    expect(partitions.reduce((n: number, p: { events: number }) => n + p.events, 0)).toBe(truth.n);
+    await expect(command('lake', 'query', 'select nope from events')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/^error: Binder Error: Referenced column "nope" not found/m),
+    });
+    await expect(command('lake')).rejects.toMatchObject({
+      stderr: 'error: give a command: query "SQL" or list (see --help)\n',
+    });
+
+    // The example queue's batches, read without consuming them: the same events twice over.
+    for (let pass = 0; pass < 2; pass++) {
+      const { stdout } = await command('events', '--from-beginning', '--idle', '1');
+      const ids = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).event_id);
+      expect(ids).toHaveLength(truth.n);
+      expect(new Set(ids).size).toBe(truth.n);
+    }
+    const purchases = (
+      await command('events', '--from-beginning', '--idle', '1', '--filter', 'event_type=purchase')
+    ).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(purchases).toHaveLength(truth.purchases);
+    expect(purchases.every((e) => e.event_type === 'purchase' && e.revenue > 0)).toBe(true);
+    await expect(command('events', '--filter', 'purchase')).rejects.toMatchObject({
+      stderr: 'error: --filter takes field=value, like event_type=purchase; got "purchase"\n',
+    });
+  });
+
+  it('events --follow prints the events of a file that lands while it runs', async () => {
+    const child = spawn(process.execPath, [script('events'), '--follow'], {
+      env,
+      cwd: PROJECT_ROOT,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    try {
+      await waitFor('the consumer subscribed', async () =>
+        err.includes('waiting for enriched events'),
+      );
+      await command('generate', '--files', '1', '--rows', '120', '--seed', '77');
+      const lines = await waitFor('the new file on the stream', async () => {
+        const lines = out.trim().split('\n').filter(Boolean);
+        return lines.length >= 100 ? lines : undefined;
+      });
+      const keys = new Set(lines.map((l) => JSON.parse(l).file_key));
+      expect(keys.size).toBe(1);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    // Ctrl-C removed its temporary queue.
+    const queues = (await t.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [];
+    expect(queues.filter((q) => q.includes('shopstream-events-'))).toEqual([]);
   });
 
   it('finds why a file had rejected rows: ledger, rejected rows with reasons, and its log lines', async () => {
@@ -208,6 +317,8 @@ describe('operator commands against the embedded cloud', () => {
       ['redrive'],
       ['db'],
       ['analytics'],
+      ['lake'],
+      ['events'],
       ['bench'],
       ['start', 'start'],
       ['start', 'reset'],
@@ -249,8 +360,8 @@ describe('operator commands against the embedded cloud', () => {
   });
 
   it('every command says so when the target is not up', async () => {
-    for (const script of ['status', 'logs', 'generate', 'redrive', 'db']) {
-      const args = script === 'logs' ? ['ingest'] : [];
+    for (const script of ['status', 'logs', 'generate', 'redrive', 'db', 'lake', 'events']) {
+      const args = script === 'logs' ? ['ingest'] : script === 'lake' ? ['list'] : [];
       const failed = await run(
         process.execPath,
         [join(PROJECT_ROOT, 'scripts', `${script}.ts`), ...args],
