@@ -6,7 +6,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { LakeStore } from './ports.ts';
+
+/**
+ * Bodies above this go up in parts: a file of a million rows, or a compacted part, is tens of
+ * MiB, and a single PUT that fails must start over (the embedded cloud also takes at most
+ * 11 MiB in one PUT, as fauxqs does).
+ */
+export const MULTIPART_BYTES = 8 * 1024 * 1024;
 
 /** The lake bucket through the S3 API. */
 export class S3LakeStore implements LakeStore {
@@ -19,15 +27,22 @@ export class S3LakeStore implements LakeStore {
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType:
-          typeof body === 'string' ? 'application/json' : 'application/vnd.apache.parquet',
-      }),
-    );
+    const params = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: typeof body === 'string' ? 'application/json' : 'application/vnd.apache.parquet',
+    };
+    if (typeof body !== 'string' && body.byteLength > MULTIPART_BYTES) {
+      await new Upload({
+        client: this.s3,
+        params,
+        partSize: MULTIPART_BYTES,
+        queueSize: 2,
+      }).done();
+      return;
+    }
+    await this.s3.send(new PutObjectCommand(params));
   }
 
   async get(key: string): Promise<Uint8Array | null> {
