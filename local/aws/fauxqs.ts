@@ -64,6 +64,11 @@ export interface FauxqsApp {
   releaseInFlight(queueArn: string): number;
   /** Age in seconds of a queue's oldest message (visible, delayed or in flight), or null if empty. */
   oldestMessageAgeSeconds(queueName: string): number | null;
+  /**
+   * Deletes the waiting messages older than their queue's MessageRetentionPeriod, as SQS does
+   * (fauxqs keeps them forever); runs every minute by itself. Returns how many went.
+   */
+  expireMessages(now?: number): number;
   readonly objects: ObjectTables;
   close(): Promise<void>;
 }
@@ -166,6 +171,37 @@ export async function buildFauxqs(options: {
     defaultRegion: options.region,
     stores: { sqsStore, snsStore, s3Store },
   });
+  // Standard queues only (the stack has no FIFO queue); a message in flight expires once it is
+  // back, at the next pass.
+  function expireMessages(now = Date.now()): number {
+    let expired = 0;
+    atomically(() => {
+      for (const queue of sqsStore.queues.values()) {
+        if (queue.isFifo()) continue;
+        const seconds = Number(queue.attributes.MessageRetentionPeriod ?? 345_600);
+        const cutoff = now - seconds * 1000;
+        const keep = (list: { messageId: string; sentTimestamp: number }[]) =>
+          list.filter((m) => {
+            if (m.sentTimestamp >= cutoff) return true;
+            persistence.deleteMessage(m.messageId);
+            expired++;
+            return false;
+          });
+        if (queue.messages.length > 0) queue.messages = keep(queue.messages);
+        if (queue.delayedMessages.length > 0) queue.delayedMessages = keep(queue.delayedMessages);
+      }
+    });
+    return expired;
+  }
+  const expiry = setInterval(() => {
+    try {
+      expireMessages();
+    } catch {
+      // The next pass tries again; a message kept a minute longer is harmless.
+    }
+  }, 60_000);
+  expiry.unref();
+
   return {
     app,
     enqueue(queueArn, body) {
@@ -201,6 +237,7 @@ export async function buildFauxqs(options: {
       ];
       return times.length === 0 ? null : Math.floor((Date.now() - Math.min(...times)) / 1000);
     },
+    expireMessages,
     objects: {
       prepare: (sql) => persistence.db.prepare(sql),
       exec: (sql) => persistence.db.exec(sql),
@@ -213,6 +250,7 @@ export async function buildFauxqs(options: {
       },
     },
     async close() {
+      clearInterval(expiry);
       await app.close();
       persistence.close();
     },

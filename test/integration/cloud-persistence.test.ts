@@ -49,6 +49,23 @@ describe('the embedded cloud persistence', () => {
     return o;
   };
 
+  it("deletes messages past their queue's retention period, across a restart, and keeps the rest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shopstream-persist-'));
+    const a = await start(dir);
+    const { QueueUrl } = await a.sqs.send(
+      new CreateQueueCommand({ QueueName: 'kept', Attributes: { MessageRetentionPeriod: '60' } }),
+    );
+    await a.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'old' }));
+    expect(a.fauxqs.expireMessages(Date.now() + 30_000)).toBe(0);
+    expect(a.fauxqs.expireMessages(Date.now() + 61_000)).toBe(1);
+    await a.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'new' }));
+    await a.close();
+    opened.pop();
+    const b = await start(dir);
+    const got = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(got.Messages?.map((m) => m.Body)).toEqual(['new']);
+  });
+
   it('gives a message back with ChangeMessageVisibility 0, receive count kept, across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shopstream-persist-'));
     const a = await start(dir);
