@@ -95,7 +95,10 @@ export class PipelineStack extends Stack {
 
     const { bucket } = new LandingBucket(this, 'Landing');
     const lake = new Lake(this, 'Lake');
-    const stream = new EnrichedStream(this, 'EnrichedEvents');
+    const stream = new EnrichedStream(this, 'EnrichedEvents', {
+      // The embedded cloud holds queues in its own memory: an hour of the stream, not four days.
+      exampleRetention: settings.target === 'local' ? Duration.hours(1) : Duration.days(4),
+    });
     // Committed files wait here for the export function; the exports take seconds.
     const exportTimeout = Duration.minutes(3);
     const exportQueues = new IngestQueues(this, 'Exports', { functionTimeout: exportTimeout });

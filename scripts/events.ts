@@ -54,7 +54,7 @@ async function main() {
       'from-beginning': {
         type: 'boolean',
         description:
-          "first the events kept on the stack's example subscriber queue (up to 4 days), left there",
+          "first the events kept on the stack's example subscriber queue (4 days; 1 hour locally), left there",
       },
       filter: {
         type: 'string',

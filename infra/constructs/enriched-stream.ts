@@ -10,11 +10,16 @@ import { Construct } from 'constructs';
  * with raw delivery that nothing consumes, which `npm run events -- --from-beginning` reads.
  * Downstream teams subscribe their own queues the same way, as to a Kafka topic.
  */
+export interface EnrichedStreamProps {
+  /** How long the example subscriber keeps a message. @default 4 days */
+  readonly exampleRetention?: Duration;
+}
+
 export class EnrichedStream extends Construct {
   readonly topic: sns.Topic;
   readonly exampleQueue: sqs.Queue;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: EnrichedStreamProps = {}) {
     super(scope, id);
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'shopstream enriched events',
@@ -25,7 +30,7 @@ export class EnrichedStream extends Construct {
     this.exampleQueue = new sqs.Queue(this, 'ExampleSubscriber', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: props.exampleRetention ?? Duration.days(4),
     });
     Validations.of(this.exampleQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

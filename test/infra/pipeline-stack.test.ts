@@ -474,6 +474,12 @@ describe('lake and stream', () => {
       Protocol: 'sqs',
       RawMessageDelivery: true,
     });
+    const example = (t: Template) =>
+      resourcesOf(t, 'AWS::SQS::Queue').find(([id]) => id.startsWith('EnrichedEventsExample'))?.[1]
+        .Properties.MessageRetentionPeriod;
+    expect(example(template)).toBe(4 * 86_400);
+    // The embedded cloud holds its queues in memory: an hour there.
+    expect(example(synthPipeline({ target: 'local' }).template)).toBe(3_600);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
