@@ -320,6 +320,7 @@ describe('operator commands against the embedded cloud', () => {
       ['lake'],
       ['events'],
       ['bench'],
+      ['diagram'],
       ['start', 'start'],
       ['start', 'reset'],
     ];
@@ -327,7 +328,8 @@ describe('operator commands against the embedded cloud', () => {
       const { stdout } = await run(process.execPath, [script(name), ...sub, '--help'], { env });
       expect(stdout).toMatch(/^usage: npm (start|run \w+)/);
       expect(stdout).toMatch(/-h, --help/);
-      if (!['bench', 'start'].includes(name)) expect(stdout).toMatch(/--target T[\s\S]*--port N/);
+      if (!['bench', 'start', 'diagram'].includes(name))
+        expect(stdout).toMatch(/--target T[\s\S]*--port N/);
       const failed = await fails([script(name), ...sub, '--bogus']);
       expect(failed.code).toBeGreaterThan(0);
       // db hands options it does not know to psql, which names it.
