@@ -10,19 +10,33 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { S3LakeStore } from '../functions/export/s3-lake.ts';
+import { LAKE_COLUMNS, type LakeColumnType } from '../functions/shared/lake.ts';
 import { parseCommand, TARGET_OPTIONS, UsageError } from './lib/cli.ts';
 import { copyLake, type LakeObject, readLake } from './lib/lake-reader.ts';
 import { Progress } from './lib/progress.ts';
 import { output, resolveTarget, runCommand } from './lib/target.ts';
 
-/** The view over an empty lake: the lake's columns, no rows. */
-const EMPTY_EVENTS = `SELECT * FROM (VALUES (
-  NULL::VARCHAR, NULL::TIMESTAMPTZ, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR,
-  NULL::VARCHAR, NULL::VARCHAR, NULL::DECIMAL(12,2), NULL::INTEGER, NULL::VARCHAR, NULL::BIGINT,
-  NULL::INTEGER, NULL::TIMESTAMPTZ, NULL::DECIMAL(16,2), NULL::VARCHAR, NULL::DATE))
-  AS t(event_id, event_time, event_type, user_id, session_id, product_id, product_name,
-       category, price, quantity, device_type, file_id, line_number, ingested_at, revenue,
-       resolved_session_id, event_date) WHERE false`;
+/** A lake column's type in DuckDB. */
+function duckType(type: LakeColumnType): string {
+  switch (type.kind) {
+    case 'string':
+      return 'VARCHAR';
+    case 'timestamp':
+      return 'TIMESTAMPTZ';
+    case 'decimal':
+      return `DECIMAL(${type.precision},2)`;
+    case 'int32':
+      return 'INTEGER';
+    case 'int64':
+      return 'BIGINT';
+  }
+}
+
+/** The view over an empty lake: the lake's columns and the partition column, no rows. */
+const EMPTY_EVENTS = `SELECT ${[
+  ...LAKE_COLUMNS.map((c) => `NULL::${duckType(c.type)} AS ${c.name}`),
+  'NULL::DATE AS event_date',
+].join(', ')} WHERE false`;
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 

@@ -1,4 +1,5 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { LAKE_COLUMNS, type LakeColumn } from '#shared/lake.ts';
 
 /**
  * One row of the lake: the columns of `events` plus `revenue` and the resolved session id.
@@ -24,57 +25,48 @@ export interface LakeRow {
   readonly resolved_session_id: string | null;
 }
 
-type Column = keyof LakeRow;
+/** A lake column as a Parquet schema element. */
+function parquetColumn({ name, type, required }: LakeColumn) {
+  const repetition_type = required ? ('REQUIRED' as const) : ('OPTIONAL' as const);
+  switch (type.kind) {
+    case 'string':
+      return {
+        name,
+        type: 'BYTE_ARRAY' as const,
+        converted_type: 'UTF8' as const,
+        logical_type: { type: 'STRING' as const },
+        repetition_type,
+      };
+    case 'timestamp':
+      return {
+        name,
+        type: 'INT64' as const,
+        converted_type: 'TIMESTAMP_MICROS' as const,
+        logical_type: {
+          type: 'TIMESTAMP' as const,
+          isAdjustedToUTC: true,
+          unit: 'MICROS' as const,
+        },
+        repetition_type,
+      };
+    case 'decimal':
+      return {
+        name,
+        type: 'INT64' as const,
+        converted_type: 'DECIMAL' as const,
+        logical_type: { type: 'DECIMAL' as const, precision: type.precision, scale: 2 },
+        precision: type.precision,
+        scale: 2,
+        repetition_type,
+      };
+    case 'int32':
+      return { name, type: 'INT32' as const, repetition_type };
+    case 'int64':
+      return { name, type: 'INT64' as const, repetition_type };
+  }
+}
 
-const string = (name: Column, required = false) => ({
-  name,
-  type: 'BYTE_ARRAY' as const,
-  converted_type: 'UTF8' as const,
-  logical_type: { type: 'STRING' as const },
-  repetition_type: required ? ('REQUIRED' as const) : ('OPTIONAL' as const),
-});
-const timestamp = (name: Column) => ({
-  name,
-  type: 'INT64' as const,
-  converted_type: 'TIMESTAMP_MICROS' as const,
-  logical_type: { type: 'TIMESTAMP' as const, isAdjustedToUTC: true, unit: 'MICROS' as const },
-  repetition_type: 'REQUIRED' as const,
-});
-const decimal = (name: Column, precision: number, required = false) => ({
-  name,
-  type: 'INT64' as const,
-  converted_type: 'DECIMAL' as const,
-  logical_type: { type: 'DECIMAL' as const, precision, scale: 2 },
-  precision,
-  scale: 2,
-  repetition_type: required ? ('REQUIRED' as const) : ('OPTIONAL' as const),
-});
-const integer = (name: Column, bits: 32 | 64) => ({
-  name,
-  type: bits === 32 ? ('INT32' as const) : ('INT64' as const),
-  repetition_type: 'REQUIRED' as const,
-});
-
-const COLUMNS = [
-  string('event_id', true),
-  timestamp('event_time'),
-  string('event_type', true),
-  string('user_id', true),
-  string('session_id'),
-  string('product_id', true),
-  string('product_name'),
-  string('category'),
-  decimal('price', 12),
-  integer('quantity', 32),
-  string('device_type'),
-  integer('file_id', 64),
-  integer('line_number', 32),
-  timestamp('ingested_at'),
-  decimal('revenue', 16, true),
-  string('resolved_session_id'),
-];
-
-export const LAKE_COLUMNS: readonly Column[] = COLUMNS.map((c) => c.name);
+const COLUMNS = LAKE_COLUMNS.map(parquetColumn);
 const SCHEMA = [{ name: 'root', num_children: COLUMNS.length }, ...COLUMNS];
 
 /** Rows per row group: large enough for column statistics to prune, small enough to stream. */
@@ -118,7 +110,10 @@ export class LakeObjectWriter {
     const rows = this.pending;
     this.pending = [];
     void this.writer.write({
-      columnData: COLUMNS.map((c) => ({ name: c.name, data: rows.map((r) => r[c.name]) })),
+      columnData: COLUMNS.map((c) => ({
+        name: c.name,
+        data: rows.map((r) => r[c.name as keyof LakeRow]),
+      })),
       rowGroupSize: ROW_GROUP_ROWS,
     });
   }

@@ -11,6 +11,53 @@
 
 export const LAKE_PREFIX = 'events/';
 
+/** A lake column's type: Parquet's physical and logical type, Glue's and DuckDB's follow. */
+export type LakeColumnType =
+  | { readonly kind: 'string' }
+  | { readonly kind: 'timestamp' }
+  | { readonly kind: 'decimal'; readonly precision: number }
+  | { readonly kind: 'int32' }
+  | { readonly kind: 'int64' };
+
+export interface LakeColumn {
+  readonly name: string;
+  readonly type: LakeColumnType;
+  /** Never null. */
+  readonly required: boolean;
+}
+
+const column = (name: string, type: LakeColumnType, required = false): LakeColumn => ({
+  name,
+  type,
+  required,
+});
+const STRING = { kind: 'string' } as const;
+const TIMESTAMP = { kind: 'timestamp' } as const;
+
+/**
+ * The lake's columns, in file order: the columns of `events` plus revenue and the resolved
+ * session id (the partition column `event_date` is in the path). The Parquet writer, the Glue
+ * table and `npm run lake` all take them from here.
+ */
+export const LAKE_COLUMNS: readonly LakeColumn[] = [
+  column('event_id', STRING, true),
+  column('event_time', TIMESTAMP, true),
+  column('event_type', STRING, true),
+  column('user_id', STRING, true),
+  column('session_id', STRING),
+  column('product_id', STRING, true),
+  column('product_name', STRING),
+  column('category', STRING),
+  column('price', { kind: 'decimal', precision: 12 }),
+  column('quantity', { kind: 'int32' }, true),
+  column('device_type', STRING),
+  column('file_id', { kind: 'int64' }, true),
+  column('line_number', { kind: 'int32' }, true),
+  column('ingested_at', TIMESTAMP, true),
+  column('revenue', { kind: 'decimal', precision: 16 }, true),
+  column('resolved_session_id', STRING),
+];
+
 export interface CompactionManifest {
   readonly part: string;
   readonly sources: readonly string[];

@@ -3,7 +3,23 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LAKE_PREFIX } from '#shared/lake.ts';
+import { LAKE_COLUMNS, LAKE_PREFIX, type LakeColumnType } from '#shared/lake.ts';
+
+/** A lake column's type as Glue (and Athena) name it. */
+function glueType(type: LakeColumnType): glue.Type {
+  switch (type.kind) {
+    case 'string':
+      return glue.Schema.STRING;
+    case 'timestamp':
+      return glue.Schema.TIMESTAMP;
+    case 'decimal':
+      return glue.Schema.decimal(type.precision, 2);
+    case 'int32':
+      return glue.Schema.INTEGER;
+    case 'int64':
+      return glue.Schema.BIG_INT;
+  }
+}
 
 export interface LakeProps {
   /** Bytes one Athena query may scan before it is cancelled. @default 10 GiB */
@@ -60,7 +76,6 @@ export class Lake extends Construct {
       databaseName: `${stack.stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_lake`,
       description: 'shopstream: events exported from PostgreSQL, exactly once',
     });
-    const S = glue.Schema;
     this.table = new glue.S3Table(this, 'Events', {
       database: this.database,
       tableName: 'events',
@@ -68,25 +83,8 @@ export class Lake extends Construct {
       storage: glue.S3TableStorage.fromBucket(this.bucket),
       s3Prefix: LAKE_PREFIX,
       dataFormat: glue.DataFormat.PARQUET,
-      columns: [
-        { name: 'event_id', type: S.STRING },
-        { name: 'event_time', type: S.TIMESTAMP },
-        { name: 'event_type', type: S.STRING },
-        { name: 'user_id', type: S.STRING },
-        { name: 'session_id', type: S.STRING },
-        { name: 'product_id', type: S.STRING },
-        { name: 'product_name', type: S.STRING },
-        { name: 'category', type: S.STRING },
-        { name: 'price', type: S.decimal(12, 2) },
-        { name: 'quantity', type: S.INTEGER },
-        { name: 'device_type', type: S.STRING },
-        { name: 'file_id', type: S.BIG_INT },
-        { name: 'line_number', type: S.INTEGER },
-        { name: 'ingested_at', type: S.TIMESTAMP },
-        { name: 'revenue', type: S.decimal(16, 2) },
-        { name: 'resolved_session_id', type: S.STRING },
-      ],
-      partitionKeys: [{ name: 'event_date', type: S.STRING }],
+      columns: LAKE_COLUMNS.map(({ name, type }) => ({ name, type: glueType(type) })),
+      partitionKeys: [{ name: 'event_date', type: glue.Schema.STRING }],
       partitionProjection: {
         event_date: glue.PartitionProjectionConfiguration.date({
           min: LAKE_START_DATE,
