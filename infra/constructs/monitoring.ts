@@ -33,29 +33,41 @@ export class Monitoring extends Construct {
         period: Duration.minutes(1),
       });
 
-    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
-      alarmDescription:
-        'Messages in the dead-letter queue: files that failed five times. Inspect, fix, then npm run redrive.',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const backlog = new cloudwatch.Alarm(this, 'Backlog', {
-      alarmDescription:
-        'The oldest notification has waited too long: ingestion is falling behind or failing.',
-      metric: props.queue.metricApproximateAgeOfOldestMessage({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: (props.maxMessageAge ?? Duration.minutes(5)).toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // Any message in a dead-letter queue, at once.
+    const deadLetterAlarm = (id: string, queue: sqs.IQueue, alarmDescription: string) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    // A queue's oldest message older than `maxAge` for three minutes running.
+    const ageAlarm = (id: string, queue: sqs.IQueue, maxAge: Duration, alarmDescription: string) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: maxAge.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    const deadLetters = deadLetterAlarm(
+      'DeadLetters',
+      props.deadLetterQueue,
+      'Messages in the dead-letter queue: files that failed five times. Inspect, fix, then npm run redrive.',
+    );
+    const backlog = ageAlarm(
+      'Backlog',
+      props.queue,
+      props.maxMessageAge ?? Duration.minutes(5),
+      'The oldest notification has waited too long: ingestion is falling behind or failing.',
+    );
     const errors = new cloudwatch.Alarm(this, 'IngestErrors', {
       alarmDescription:
         'The ingest function failed invocations (not single messages: those retry on their own).',
@@ -67,29 +79,17 @@ export class Monitoring extends Construct {
     });
     // Export lag: a committed file's message waits in the exports queue until its events are in
     // the lake and the stream, so the oldest message's age is the lag.
-    const exportLag = new cloudwatch.Alarm(this, 'ExportLag', {
-      alarmDescription:
-        'Committed files have waited over 5 minutes for the lake and the stream: the export function is failing or behind.',
-      metric: props.exportQueue.metricApproximateAgeOfOldestMessage({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: Duration.minutes(5).toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const exportDeadLetters = new cloudwatch.Alarm(this, 'ExportDeadLetters', {
-      alarmDescription:
-        'Export requests failed five times; the sweep queues their files again, but something keeps failing.',
-      metric: props.exportDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const exportLag = ageAlarm(
+      'ExportLag',
+      props.exportQueue,
+      Duration.minutes(5),
+      'Committed files have waited over 5 minutes for the lake and the stream: the export function is failing or behind.',
+    );
+    const exportDeadLetters = deadLetterAlarm(
+      'ExportDeadLetters',
+      props.exportDeadLetterQueue,
+      'Export requests failed five times; the sweep queues their files again, but something keeps failing.',
+    );
     this.alarms = [deadLetters, backlog, errors, exportLag, exportDeadLetters];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
