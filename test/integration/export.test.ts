@@ -1,6 +1,5 @@
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { parquetReadObjects } from 'hyparquet';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportFile } from '../../functions/export/export-file.ts';
 import { PgExportLedger } from '../../functions/export/pg-ledger.ts';
@@ -8,7 +7,6 @@ import type { ExportLedger } from '../../functions/export/ports.ts';
 import { S3LakeStore } from '../../functions/export/s3-lake.ts';
 import { SnsStreamPublisher } from '../../functions/export/sns-stream.ts';
 import { parseExportRequest, SqsExportQueue } from '../../functions/shared/export-queue.ts';
-import { readLake } from '../../scripts/lib/lake-reader.ts';
 import {
   parseBatch,
   receive,
@@ -16,6 +14,7 @@ import {
   type TemporarySubscription,
 } from '../../scripts/lib/stream-consumer.ts';
 import { IngestHarness } from '../helpers/ingest-harness.ts';
+import { lakeEventIds } from '../helpers/lake.ts';
 
 const HEADER =
   'event_id,event_time,event_type,user_id,session_id,product_id,category,price,quantity';
@@ -85,17 +84,7 @@ describe('the export of committed files to the lake and the stream', () => {
         ),
     });
 
-  async function lakeIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for (const o of await readLake(lake)) {
-      const rows = await parquetReadObjects({
-        file: o.body.slice().buffer as ArrayBuffer,
-        columns: ['event_id'],
-      });
-      for (const r of rows) ids.push(r.event_id as string);
-    }
-    return ids.sort();
-  }
+  const lakeIds = () => lakeEventIds(lake);
 
   async function eventIds(): Promise<string[]> {
     const { rows } = await h.db.pool.query<{ event_id: string }>(

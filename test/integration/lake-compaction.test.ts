@@ -7,6 +7,7 @@ import { S3LakeStore } from '../../functions/export/s3-lake.ts';
 import { fileObjectKey } from '../../functions/shared/lake.ts';
 import { readLake } from '../../scripts/lib/lake-reader.ts';
 import { startTestS3, type TestS3 } from '../helpers/fauxqs.ts';
+import { lakeEventIds } from '../helpers/lake.ts';
 
 const DATES = ['2026-11-30', '2026-12-01'];
 
@@ -49,16 +50,6 @@ function ledger(): ExportLedger {
       return true;
     },
   };
-}
-
-async function idsSeen(lake: LakeStore): Promise<string[]> {
-  const ids: string[] = [];
-  for (const o of await readLake(lake)) {
-    const file = o.body.slice().buffer as ArrayBuffer;
-    for (const r of await parquetReadObjects({ file, columns: ['event_id'] }))
-      ids.push(r.event_id as string);
-  }
-  return ids.sort();
 }
 
 /**
@@ -126,7 +117,7 @@ describe('lake compaction', () => {
     const steps: string[] = [];
     const check = async (step: string) => {
       steps.push(step);
-      expect(await idsSeen(lake), `after ${step}`).toEqual(ids);
+      expect(await lakeEventIds(lake), `after ${step}`).toEqual(ids);
     };
     const watched = observed(lake, check);
     const size = (await lake.list('events/'))[0]?.size ?? 0;
@@ -144,7 +135,7 @@ describe('lake compaction', () => {
     expect(left.map((o) => o.key.replace(/-[0-9a-f]+\.parquet$/, ''))).toEqual(
       DATES.map((d) => `events/event_date=${d}/part`),
     );
-    expect(await idsSeen(lake)).toEqual(ids);
+    expect(await lakeEventIds(lake)).toEqual(ids);
     // The compacted rows keep their values: decimals, times and nulls survive the round trip.
     const [object] = await readLake(lake);
     const [first] = await parquetReadObjects({ file: object?.body.slice().buffer as ArrayBuffer });
@@ -163,7 +154,7 @@ describe('lake compaction', () => {
     for (let crashAt = 1; ; crashAt++) {
       const { lake, ids } = await seededLake(4, 25);
       const check = async (step: string) => {
-        expect(await idsSeen(lake), `after ${step}`).toEqual(ids);
+        expect(await lakeEventIds(lake), `after ${step}`).toEqual(ids);
       };
       const dying = observed(lake, check, crashAt);
       const killed = await compactLake({ ledger: ledger(), lake: dying }).then(
@@ -173,9 +164,9 @@ describe('lake compaction', () => {
           return true;
         },
       );
-      expect(await idsSeen(lake)).toEqual(ids);
+      expect(await lakeEventIds(lake)).toEqual(ids);
       await compactLake({ ledger: ledger(), lake: observed(lake, check) });
-      expect(await idsSeen(lake)).toEqual(ids);
+      expect(await lakeEventIds(lake)).toEqual(ids);
       const left = (await lake.list('events/')).map((o) => o.key);
       expect(left.filter((k) => !k.includes('/part-'))).toEqual([]);
       expect(left).toHaveLength(DATES.length);
@@ -203,7 +194,7 @@ describe('lake compaction', () => {
     let reads = 0;
     const reader = (async () => {
       while (compacting) {
-        expect(await idsSeen(lake)).toEqual(ids);
+        expect(await lakeEventIds(lake)).toEqual(ids);
         reads++;
       }
     })();
@@ -213,6 +204,6 @@ describe('lake compaction', () => {
     compacting = false;
     await reader;
     expect(reads).toBeGreaterThan(2);
-    expect(await idsSeen(lake)).toEqual(ids);
+    expect(await lakeEventIds(lake)).toEqual(ids);
   });
 });
