@@ -40,10 +40,10 @@ import {
 import { readAnalytics } from './lib/analytics-queries.ts';
 import { parseCommand } from './lib/cli.ts';
 import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
+import { pipelineFigures } from './lib/pipeline-figures.ts';
 import { Progress } from './lib/progress.ts';
 import { parseBatch, receive, subscribeTemporaryQueue } from './lib/stream-consumer.ts';
 import { PROJECT_ROOT, runCommand } from './lib/target.ts';
-import { pipelineFigures } from './status.ts';
 
 const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { parseDatabaseSecret, poolConfig } from '#shared/database.ts';
 import { TEST_CREDENTIALS } from '../../local/index.ts';
+import { ledgerTotals } from './pipeline-figures.ts';
 
 export interface PipelineStatus {
   readonly files: number;
@@ -61,13 +62,9 @@ export async function openStatus(
 
   return {
     async read() {
-      const { rows } = await pool.query<{ files: string; loaded: string; rejected: string }>(
-        `SELECT count(*) AS files, coalesce(sum(rows_loaded), 0) AS loaded, coalesce(sum(rows_rejected), 0) AS rejected
-           FROM ingested_files`,
-      );
-      const row = rows[0] ?? { files: '0', loaded: '0', rejected: '0' };
+      const totals = await ledgerTotals(pool);
       const now = Date.now();
-      const loaded = Number(row.loaded);
+      const loaded = totals.rowsLoaded;
       const rate = last && now > last.at ? ((loaded - last.rows) * 1000) / (now - last.at) : 0;
       last = { at: now, rows: loaded };
       const [queueDepth, deadLetters] = await Promise.all([
@@ -75,9 +72,9 @@ export async function openStatus(
         depth(outputs.DeadLetterQueueUrl),
       ]);
       return {
-        files: Number(row.files),
+        files: totals.files,
         rowsLoaded: loaded,
-        rowsRejected: Number(row.rejected),
+        rowsRejected: totals.rowsRejected,
         rowsPerSecond: Math.max(0, Math.round(rate)),
         queueDepth,
         deadLetters,
