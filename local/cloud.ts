@@ -7,6 +7,7 @@ import type { LambdaService } from './lambda/service.ts';
 import type { SqsEventSource } from './lambda/sqs-event-source.ts';
 import type { LogStore } from './logs/store.ts';
 import { removeClusterLink } from './postgres/reachable.ts';
+import type { RequestHandler } from './registry.ts';
 import { startRuntime } from './runtime.ts';
 import { openCloudServices } from './services.ts';
 import { writeFileAtomic } from './shared/atomic-file.ts';
@@ -43,6 +44,16 @@ export interface LocalCloud {
   readonly lambda: LambdaService;
   readonly logs: LogStore;
   readonly eventSources: readonly SqsEventSource[];
+  /**
+   * Serves more on the endpoint: every request whose path starts with `pathPrefix` (a
+   * `/_shopstream/` path) goes to `handle`. `close` runs first at the stop.
+   */
+  serve(route: {
+    name: string;
+    pathPrefix: string;
+    handle: RequestHandler;
+    close?: () => Promise<void>;
+  }): void;
   stop(): Promise<void>;
 }
 
@@ -87,6 +98,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   );
 
   let stopping: Promise<void> | undefined;
+  const closers: (() => Promise<void>)[] = [];
   return {
     endpoint: services.endpoint,
     port: services.server.port,
@@ -97,8 +109,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     lambda: services.lambda,
     logs: services.logs,
     eventSources: runtime.eventSources,
+    serve({ name, pathPrefix, handle, close }) {
+      services.registry.register({ name, rest: { pathPrefix, handle } });
+      if (close) closers.push(close);
+    },
     stop() {
       stopping ??= (async () => {
+        await Promise.all(closers.map((close) => close().catch(() => {})));
         services.database.halt();
         await runtime.stop();
         services.save();

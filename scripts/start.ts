@@ -16,6 +16,7 @@ import {
   takeTerminationSignals,
 } from '../local/index.ts';
 import { parseCommand, UsageError } from './lib/cli.ts';
+import { serveDashboard } from './lib/dashboard.ts';
 import { formatStatus, openStatus } from './lib/status-line.ts';
 import { LOCAL_STATE_DIR } from './lib/target.ts';
 
@@ -189,9 +190,11 @@ async function start(values: {
       void stop(1);
     },
   });
+  const dashboard = await serveDashboard(cloud);
   console.log(
     `\nshopstream is up on ${cloud.endpoint}: ${synthesis}, deploy and start ${seconds(performance.now() - started)} (Ctrl-C stops it)`,
   );
+  console.log(`dashboard: ${dashboard}`);
   console.log(`stack outputs (${cloud.outputsFile}):`);
   for (const [key, value] of Object.entries(cloud.outputs))
     console.log(`  ${key.padEnd(24)} ${value}`);
