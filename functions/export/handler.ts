@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -10,6 +11,7 @@ import { parseDatabaseSecret, poolConfig } from '#shared/database.ts';
 import { SqsExportQueue } from '#shared/export-queue.ts';
 import { SqsMessageVisibility } from '../ingest/sqs-visibility.ts';
 import { loadExportConfig } from './config.ts';
+import { PgGauges } from './gauges.ts';
 import { PgExportLedger } from './pg-ledger.ts';
 import { type ExportAction, runExport } from './run.ts';
 import { S3LakeStore } from './s3-lake.ts';
@@ -17,6 +19,7 @@ import { SnsStreamPublisher } from './sns-stream.ts';
 
 const config = loadExportConfig();
 const logger = new Logger({ serviceName: 'shopstream-export' });
+const metrics = new Metrics({ namespace: 'shopstream', serviceName: 'export' });
 
 let deps: Promise<Parameters<typeof runExport>[1]> | undefined;
 
@@ -38,6 +41,8 @@ async function build() {
     queue: new SqsExportQueue(sqs, config.exportQueueUrl),
     visibility: new SqsMessageVisibility(sqs, config.exportQueueUrl),
     logger,
+    metrics,
+    gauges: new PgGauges(pool),
     processor: () => new BatchProcessor(EventType.SQS),
     processPartialResponse,
   };

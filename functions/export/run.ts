@@ -5,6 +5,7 @@ import { ExportRequestError, parseExportRequest } from '#shared/export-queue.ts'
 import { backoffSeconds, DEFAULT_LEASE, type MessageVisibility } from '../ingest/visibility.ts';
 import { compactLake } from './compact.ts';
 import { exportFile } from './export-file.ts';
+import { type GaugeSource, type MetricSink, recordGauges } from './gauges.ts';
 import type { ExportLedger, ExportQueue, LakeStore, StreamPublisher } from './ports.ts';
 
 /** What the schedules send: a sweep for files whose message was lost, or a compaction. */
@@ -25,6 +26,9 @@ export interface RunDeps {
    * than after the queue's visibility timeout. Without it, that timeout.
    */
   readonly visibility?: MessageVisibility;
+  /** EMF metrics: each export's counts, and the sweep's gauges of the pipeline. */
+  readonly metrics?: MetricSink;
+  readonly gauges?: GaugeSource;
 }
 
 /** Files committed this long ago without an export are queued by the sweep. */
@@ -56,16 +60,21 @@ export async function runExport(
         deps.logger.error('file export failed', { fileId, error: error as Error });
         throw error;
       }
-      deps.logger.info('file exported', {
-        fileId,
-        ...result,
-        durationMs: Math.round(performance.now() - started),
-      });
+      const durationMs = Math.round(performance.now() - started);
+      deps.logger.info('file exported', { fileId, ...result, durationMs });
+      // A skip (already exported, say) has no counts.
+      if (deps.metrics && 'rows' in result) {
+        deps.metrics.addMetric('EventsExported', 'Count', result.rows);
+        deps.metrics.addMetric('LakeObjects', 'Count', result.objects);
+        deps.metrics.addMetric('StreamBatches', 'Count', result.batches);
+        deps.metrics.addMetric('ExportDuration', 'Milliseconds', durationMs);
+      }
     };
     const response = await deps.processPartialResponse(event, handleRecord, deps.processor(), {
       context,
       throwOnFullBatchFailure: false,
     });
+    deps.metrics?.publishStoredMetrics();
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     if (deps.visibility && failed.size > 0) {
       const changes = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
@@ -82,6 +91,15 @@ export async function runExport(
     const fileIds = await deps.ledger.takeUnexported(SWEEP_AFTER_SECONDS, SWEEP_LIMIT);
     if (fileIds.length > 0) await deps.queue.send(fileIds);
     deps.logger.info('sweep done', { queued: fileIds.length });
+    if (deps.metrics && deps.gauges) {
+      // The figures are for people; a failure to read them never fails the sweep.
+      try {
+        recordGauges(deps.metrics, await deps.gauges.read());
+        deps.metrics.publishStoredMetrics();
+      } catch (error) {
+        deps.logger.warn('pipeline gauges not published', { error: error as Error });
+      }
+    }
     return undefined;
   }
   if (event.action === 'compact') {

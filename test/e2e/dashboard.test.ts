@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
@@ -278,6 +279,86 @@ describe('the live dashboard, in Chromium, on npm start', () => {
     expect(blocked).toEqual([]);
     expect(failed).toEqual([]);
     await context.close();
+  });
+
+  it('publishes the analytics and the export lag to CloudWatch from the sweep (EMF), as on AWS', async () => {
+    // From this moment: this sweep's datapoints, not those of a scheduled one before it.
+    const sweptFrom = new Date();
+    const swept = await lambda.send(
+      new InvokeCommand({
+        FunctionName: outputs.ExportFunctionName,
+        Payload: JSON.stringify({ action: 'sweep' }),
+      }),
+    );
+    expect(swept.FunctionError).toBeUndefined();
+    // Recomputed from the events: the latest complete minute of event time before the anchor.
+    const { rows } = await db.query(
+      `WITH m AS (SELECT date_trunc('minute', max_event_time) - interval '1 minute' AS minute
+                    FROM pipeline_watermark)
+       SELECT count(*)::int AS events,
+              (count(*) FILTER (WHERE event_type = 'purchase'))::int AS purchases,
+              coalesce(sum(price * quantity) FILTER (WHERE event_type = 'purchase'), 0)::float8
+                AS revenue,
+              (SELECT count(DISTINCT user_id)::int FROM events, m
+                WHERE event_time >= m.minute - interval '4 minutes'
+                  AND event_time < m.minute + interval '1 minute') AS users
+         FROM events, m
+        WHERE date_trunc('minute', event_time) = m.minute`,
+    );
+    const expected = rows[0];
+    const cloudwatch = new CloudWatchClient({
+      endpoint: cloud.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const names = [
+        'ActiveUsers',
+        'EventsPerMinute',
+        'PurchasesPerMinute',
+        'RevenuePerMinute',
+        'FilesAwaitingExport',
+        'ExportLag',
+      ];
+      const latest = await waitFor('the sweep gauges in CloudWatch', async () => {
+        const now = Date.now();
+        const data = await cloudwatch.send(
+          new GetMetricDataCommand({
+            StartTime: sweptFrom,
+            EndTime: new Date(now + 60_000),
+            MetricDataQueries: names.map((name) => ({
+              Id: name.toLowerCase(),
+              MetricStat: {
+                Metric: {
+                  Namespace: 'shopstream',
+                  MetricName: name,
+                  Dimensions: [{ Name: 'service', Value: 'export' }],
+                },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            })),
+          }),
+        );
+        const values = Object.fromEntries(
+          (data.MetricDataResults ?? []).map((r) => [r.Label ?? r.Id, r.Values?.[0]]),
+        );
+        return names.every((n) => values[n] !== undefined || values[n.toLowerCase()] !== undefined)
+          ? Object.fromEntries(names.map((n) => [n, values[n] ?? values[n.toLowerCase()]]))
+          : undefined;
+      });
+      expect(latest).toEqual({
+        ActiveUsers: expected.users,
+        EventsPerMinute: expected.events,
+        PurchasesPerMinute: expected.purchases,
+        RevenuePerMinute: expected.revenue,
+        FilesAwaitingExport: 0,
+        ExportLag: 0,
+      });
+      expect(expected.events).toBeGreaterThan(0);
+    } finally {
+      cloudwatch.destroy();
+    }
   });
 
   it('serves the same figures for another target from npm run dashboard, with clear answers to anything else', async () => {

@@ -61,3 +61,97 @@ describe('runExport on an SQS batch', () => {
     expect(errors).toEqual(['file export failed', 'file export failed']);
   });
 });
+
+describe('runExport on a sweep', () => {
+  const sink = () => {
+    const added: [string, string, number][] = [];
+    let published = 0;
+    return {
+      added,
+      published: () => published,
+      metrics: {
+        addMetric: (name: string, unit: string, value: number) => {
+          added.push([name, unit, value]);
+        },
+        publishStoredMetrics: () => {
+          published++;
+        },
+      },
+    };
+  };
+  const deps = (overrides: Partial<Parameters<typeof runExport>[1]>) => ({
+    ledger: ledger(),
+    lake: {} as never,
+    stream: {} as never,
+    queue: { send: async () => {} },
+    logger: new Logger({ serviceName: 'export-test', logLevel: 'SILENT' }),
+    processor: () => new BatchProcessor(EventType.SQS),
+    processPartialResponse,
+    ...overrides,
+  });
+
+  it("publishes the pipeline's gauges as metrics, leaving out what has no value yet", async () => {
+    const s = sink();
+    await runExport(
+      { action: 'sweep' },
+      deps({
+        metrics: s.metrics,
+        gauges: {
+          read: async () => ({
+            activeUsers: 42,
+            eventsPerMinute: 310,
+            purchasesPerMinute: 9,
+            revenuePerMinute: 1234.5,
+            lateEvents: 3,
+            watermarkDelaySeconds: null,
+            filesAwaitingExport: 1,
+            exportLagSeconds: 12.5,
+          }),
+        },
+      }),
+      lambdaContext('export'),
+    );
+    expect(s.added).toEqual([
+      ['ActiveUsers', 'Count', 42],
+      ['EventsPerMinute', 'Count', 310],
+      ['PurchasesPerMinute', 'Count', 9],
+      ['RevenuePerMinute', 'None', 1234.5],
+      ['LateEvents', 'Count', 3],
+      ['FilesAwaitingExport', 'Count', 1],
+      ['ExportLag', 'Seconds', 12.5],
+    ]);
+    expect(s.published()).toBe(1);
+  });
+
+  it('still sweeps when the gauges cannot be read, and says so', async () => {
+    const s = sink();
+    const warnings: string[] = [];
+    const logger = new Logger({ serviceName: 'export-test', logLevel: 'SILENT' });
+    logger.warn = ((message: string) => {
+      warnings.push(message);
+    }) as Logger['warn'];
+    const queued: string[] = [];
+    await runExport(
+      { action: 'sweep' },
+      deps({
+        logger,
+        ledger: { ...ledger(), takeUnexported: async () => ['7'] },
+        queue: {
+          send: async (ids) => {
+            queued.push(...ids);
+          },
+        },
+        metrics: s.metrics,
+        gauges: {
+          read: async () => {
+            throw new Error('permission denied for view export_lag');
+          },
+        },
+      }),
+      lambdaContext('export'),
+    );
+    expect(queued).toEqual(['7']);
+    expect(warnings).toEqual(['pipeline gauges not published']);
+    expect(s.added).toEqual([]);
+  });
+});
