@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PipelineStack } from './pipeline-stack.ts';
-import { readSettings } from './settings.ts';
+import { readSettings, SettingsError } from './settings.ts';
 
 /** The one CDK app: `cdk deploy` (AWS), `cdklocal deploy` (LocalStack), `npm start` (embedded). */
 export function buildApp(app = new App()): { app: App; stack: PipelineStack } {
@@ -15,5 +15,12 @@ export function buildApp(app = new App()): { app: App; stack: PipelineStack } {
 }
 
 if (import.meta.main) {
-  buildApp().app.synth();
+  try {
+    buildApp().app.synth();
+  } catch (error) {
+    // A bad -c setting is the user's to fix: one line, not a stack trace.
+    if (!(error instanceof SettingsError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exit(1);
+  }
 }

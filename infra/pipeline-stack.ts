@@ -286,7 +286,9 @@ export class PipelineStack extends Stack {
     }
     database.allowFrom(ingest.function, migrations.handler.function, exporter.function);
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      // No mail leaves the embedded cloud: there the topic is read from a queue instead.
+      alarmEmail: settings.target === 'local' ? undefined : settings.alarmEmail,
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
       ingest: ingest.function,
@@ -323,6 +325,11 @@ export class PipelineStack extends Stack {
     output('GeneratorFunctionName', generator.function.functionName, 'Generator Lambda function');
     output('ExportFunctionName', exporter.function.functionName, 'Lake and stream export function');
     output('ExportQueueUrl', exportQueues.queue.queueUrl, 'Committed files waiting for export');
+    output(
+      'AlarmTopicArn',
+      monitoring.alarmTopic.topicArn,
+      "Every alarm's ALARM and OK notifications (-c alarmEmail=ADDRESS subscribes a mailbox)",
+    );
     output(
       'LakeBucketName',
       lake.bucket.bucketName,

@@ -36,6 +36,8 @@ export interface PipelineSettings {
   readonly maxFileBytes: number;
   readonly maxFileRows: number;
   readonly maxCompressionRatio: number;
+  /** An address the alarm topic mails, or undefined. */
+  readonly alarmEmail?: string;
 }
 
 export class SettingsError extends Error {
@@ -112,9 +114,17 @@ export function readSettings(node: Node): PipelineSettings {
     DEFAULTS.lakeCompactionSchedule,
   );
 
+  const alarmEmail = get('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new SettingsError(
+      `context alarmEmail must be an email address, got ${JSON.stringify(alarmEmail)}`,
+    );
+  }
+
   return {
     target,
     database,
+    alarmEmail,
     external,
     generatorSchedule,
     lakeCompactionSchedule,

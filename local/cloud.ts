@@ -83,6 +83,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   services.deployed(assembly.template, deployed.outputs);
   services.save();
+  // The alarms' states before anything runs: what changes from here on is notified.
+  await services.alarmNotifier.check().catch(() => {});
   const runtime = startRuntime(deployed.runtime, services, {
     fireSchedulesAtStart: options.fireSchedulesAtStart ?? false,
   });

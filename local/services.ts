@@ -1,13 +1,14 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { cloudFormationService, type DeployedStack } from './cloudformation/api.ts';
 import type { Template } from './cloudformation/assembly.ts';
 import { CustomResources } from './cloudformation/custom-resources.ts';
 import type { DeployTarget } from './cloudformation/provider.ts';
 import { type CloudState, StateFile } from './cloudformation/state.ts';
+import { AlarmNotifier } from './cloudwatch/alarm-actions.ts';
 import { alarmDefinition } from './cloudwatch/alarms.ts';
 import { MetricFeeds } from './cloudwatch/feeds.ts';
 import { MetricStore } from './cloudwatch/metrics.ts';
@@ -45,6 +46,8 @@ export interface CloudServices extends DeployTarget {
   readonly state: CloudState;
   /** Records the stack a deploy made, for the CloudFormation, CloudWatch and EventBridge reads. */
   deployed(template: Template, outputs: Readonly<Record<string, string>>): void;
+  /** The alarms' actions; `check()` once deployed sets the states changes are notified from. */
+  readonly alarmNotifier: AlarmNotifier;
   /** Writes what must survive a restart (secrets, notification configurations, resources). */
   save(): void;
   close(): Promise<void>;
@@ -98,23 +101,32 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
   let stack: DeployedStack | undefined;
   const stackId = `arn:aws:cloudformation:${region}:${ACCOUNT_ID}:stack/${options.stackName}/local`;
 
+  const stackAlarms = () =>
+    Object.values(stack?.resources ?? {}).flatMap((r) => {
+      if (r.type !== 'AWS::CloudWatch::Alarm') return [];
+      const alarm = alarmDefinition(
+        r.physicalId,
+        String(r.attributes.Arn),
+        r.properties as Record<string, unknown>,
+      );
+      return alarm ? [alarm] : [];
+    });
+  // Alarm actions: a change of state is published to the alarm's topics.
+  const alarmNotifier = new AlarmNotifier({
+    alarms: stackAlarms,
+    metrics,
+    refresh: () => feeds.refresh(),
+    publish: async (TopicArn, Subject, Message) => {
+      await sns.send(new PublishCommand({ TopicArn, Subject, Message }));
+    },
+    region,
+    accountId: ACCOUNT_ID,
+  });
+
   const services: Service[] = [
     logsService({ store: logs, region }),
     cloudFormationService(() => stack),
-    cloudWatchService({
-      metrics,
-      refresh: () => feeds.refresh(),
-      alarms: () =>
-        Object.values(stack?.resources ?? {}).flatMap((r) => {
-          if (r.type !== 'AWS::CloudWatch::Alarm') return [];
-          const alarm = alarmDefinition(
-            r.physicalId,
-            String(r.attributes.Arn),
-            r.properties as Record<string, unknown>,
-          );
-          return alarm ? [alarm] : [];
-        }),
-    }),
+    cloudWatchService({ metrics, refresh: () => feeds.refresh(), alarms: stackAlarms }),
     eventsService(() => stack?.resources ?? {}),
     notificationConfigurationService(notifications, (bucket) =>
       server.fauxqs.objects.hasBucket(bucket),
@@ -149,6 +161,7 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
     server,
     registry,
     state,
+    alarmNotifier,
     deployed(template, outputs) {
       const now = new Date();
       const firstDeploy = state.createdAt === undefined;
@@ -170,11 +183,13 @@ export async function openCloudServices(options: CloudServicesOptions): Promise<
       stateFile.save(state);
     },
     async close() {
+      alarmNotifier.stop();
       feeds.stop();
       lambda.stop();
       await logs.close();
       s3.destroy();
       sqs.destroy();
+      sns.destroy();
       await server.close();
       await database.stop();
     },

@@ -1,6 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -13,6 +18,8 @@ export interface MonitoringProps {
   readonly exportDeadLetterQueue: sqs.IQueue;
   /** Oldest message age that means ingestion is falling behind. @default 5 minutes */
   readonly maxMessageAge?: Duration;
+  /** An address the alarm topic mails (it must confirm the subscription). @default none */
+  readonly alarmEmail?: string;
 }
 
 const NAMESPACE = 'shopstream';
@@ -21,17 +28,22 @@ const NAMESPACE = 'shopstream';
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
+  /** Every alarm's ALARM and OK transitions are published here. */
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const metric = (metricName: string, statistic = 'Sum') =>
+    const metric = (metricName: string, statistic = 'Sum', service = 'ingest') =>
       new cloudwatch.Metric({
         namespace: NAMESPACE,
         metricName,
-        dimensionsMap: { service: 'ingest' },
+        dimensionsMap: { service },
         statistic,
         period: Duration.minutes(1),
       });
+    // What the export function publishes: each export's counts, and the sweep's gauges.
+    const exportMetric = (metricName: string, statistic = 'Sum') =>
+      metric(metricName, statistic, 'export');
 
     // Any message in a dead-letter queue, at once.
     const deadLetterAlarm = (id: string, queue: sqs.IQueue, alarmDescription: string) =>
@@ -92,6 +104,53 @@ export class Monitoring extends Construct {
     );
     this.alarms = [deadLetters, backlog, errors, exportLag, exportDeadLetters];
 
+    // CloudWatch publishes to an encrypted topic only with a customer managed key whose policy
+    // lets it use the key (the AWS managed alias/aws/sns key does not).
+    const stack = Stack.of(this);
+    const alarmSources = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'shopstream alarm notifications',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: alarmSources,
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'shopstream alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: alarmSources,
+      }),
+    );
+    if (props.alarmEmail)
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const notify = new actions.SnsAction(this.alarmTopic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
       widgets: [
@@ -147,6 +206,41 @@ export class Monitoring extends Construct {
             ],
             right: [props.exportQueue.metricApproximateAgeOfOldestMessage()],
             width: 24,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Exported to the lake and the stream',
+            left: [exportMetric('EventsExported'), exportMetric('StreamBatches')],
+            right: [exportMetric('ExportDuration', 'p99')],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Export lag and watermark delay (s)',
+            left: [exportMetric('ExportLag', 'Maximum'), exportMetric('WatermarkDelay', 'Maximum')],
+            right: [exportMetric('FilesAwaitingExport', 'Maximum')],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Activity (latest complete minute of event time)',
+            left: [
+              exportMetric('EventsPerMinute', 'Maximum'),
+              exportMetric('PurchasesPerMinute', 'Maximum'),
+            ],
+            right: [exportMetric('RevenuePerMinute', 'Maximum')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Active users (5-minute sliding window)',
+            left: [exportMetric('ActiveUsers', 'Maximum')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Late events (last 15 minutes of event time)',
+            left: [exportMetric('LateEvents', 'Maximum')],
+            width: 8,
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],

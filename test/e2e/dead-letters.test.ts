@@ -1,5 +1,7 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
+  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -80,5 +82,57 @@ describe('dead letters on the embedded cloud', () => {
       },
       { timeoutMs: 10_000 },
     );
+  }, 60_000);
+
+  it('notifies the alarm topic when a message reaches the dead-letter queue', async () => {
+    const out = t.cloud.outputs;
+    // A queue subscribed to the alarm topic, as an operator's pager or chat hook would be.
+    const { QueueUrl: inbox } = await t.sqs.send(new CreateQueueCommand({ QueueName: 'alarms' }));
+    const { Attributes } = await t.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['QueueArn'] }),
+    );
+    await t.sns.send(
+      new SubscribeCommand({
+        TopicArn: out.AlarmTopicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes?.QueueArn,
+      }),
+    );
+    await t.sqs.send(
+      new SendMessageCommand({ QueueUrl: out.IngestQueueUrl, MessageBody: 'still not JSON' }),
+    );
+    const notification = await waitFor(
+      'the dead-letter alarm on the alarm topic',
+      async () => {
+        const { Messages = [] } = await t.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: inbox,
+            WaitTimeSeconds: 1,
+            MaxNumberOfMessages: 10,
+          }),
+        );
+        return Messages.map((m) => JSON.parse(m.Body ?? '{}')).find((envelope) => {
+          const alarm = JSON.parse(envelope.Message ?? '{}');
+          return alarm.NewStateValue === 'ALARM' && /DeadLetters/.test(alarm.AlarmName);
+        });
+      },
+      { timeoutMs: 45_000 },
+    );
+    expect(notification.Type).toBe('Notification');
+    expect(notification.TopicArn).toBe(out.AlarmTopicArn);
+    expect(notification.Subject).toMatch(/^ALARM: ".*DeadLetters.*" in US East \(N\. Virginia\)$/);
+    const alarm = JSON.parse(notification.Message);
+    expect(alarm).toMatchObject({
+      AWSAccountId: '000000000000',
+      NewStateValue: 'ALARM',
+      OldStateValue: 'OK',
+      Trigger: {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      },
+    });
+    expect(alarm.AlarmDescription).toMatch(/dead-letter queue/);
   }, 60_000);
 });

@@ -386,11 +386,88 @@ describe('observability', () => {
     });
   });
 
-  it('has a dashboard of files, rows and latency', () => {
+  it('has a dashboard of files, rows and latency, the export and the analytics', () => {
     const [[, dashboard] = []] = resourcesOf(template, 'AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const metric of ['FilesLoaded', 'RowsLoaded', 'RowsRejected', 'FileLatency'])
       expect(body).toContain(metric);
+    // What the export function publishes (EMF), under its own service dimension.
+    for (const metric of [
+      'EventsExported',
+      'ExportDuration',
+      'ExportLag',
+      'FilesAwaitingExport',
+      'WatermarkDelay',
+      'EventsPerMinute',
+      'PurchasesPerMinute',
+      'RevenuePerMinute',
+      'ActiveUsers',
+      'LateEvents',
+    ])
+      expect(body).toMatch(
+        new RegExp(`\\\\"shopstream\\\\",\\\\"${metric}\\\\",\\\\"service\\\\",\\\\"export\\\\"`),
+      );
+  });
+
+  it('notifies an encrypted topic of every alarm, going off and clearing', () => {
+    const [[topicId, topic] = []] = resourcesOf(template, 'AWS::SNS::Topic').filter(([id]) =>
+      id.startsWith('MonitoringAlarmTopic'),
+    );
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBe(5);
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+    // CloudWatch can publish to an encrypted topic only with a customer managed key that lets
+    // it: the key policy and the topic policy both name cloudwatch.amazonaws.com.
+    const keyRef = topic?.Properties.KmsMasterKeyId as { 'Fn::GetAtt': string[] } | undefined;
+    const [, key] =
+      resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === keyRef?.['Fn::GetAtt'][0]) ?? [];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    const keyPolicy = key?.Properties.KeyPolicy as { Statement: object[] } | undefined;
+    expect(keyPolicy?.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+    const [, topicPolicy] =
+      resourcesOf(template, 'AWS::SNS::TopicPolicy').find(
+        ([, r]) => JSON.stringify(r.Properties.Topics) === JSON.stringify([{ Ref: topicId }]),
+      ) ?? [];
+    const statements = (topicPolicy?.Properties.PolicyDocument as { Statement: object[] })
+      ?.Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'sns:Publish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+  });
+
+  it('mails the alarm topic when -c alarmEmail is set, except on the embedded cloud', () => {
+    const mailed = synthPipeline({ alarmEmail: 'ops@example.com' }).template;
+    mailed.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    const local = synthPipeline({ alarmEmail: 'ops@example.com', target: 'local' }).template;
+    expect(
+      resourcesOf(local, 'AWS::SNS::Subscription').map(([, r]) => r.Properties.Protocol),
+    ).toEqual(['sqs']);
+    expect(() => synthPipeline({ alarmEmail: 'ops' })).toThrow(
+      'context alarmEmail must be an email address, got "ops"',
+    );
   });
 });
 
@@ -544,6 +621,7 @@ describe('outputs', () => {
       'AthenaWorkGroupName',
       'EnrichedEventsTopicArn',
       'EnrichedEventsQueueUrl',
+      'AlarmTopicArn',
     ]) {
       template.hasOutput(name, {});
     }

@@ -1,6 +1,7 @@
 import type { ResourceProvider } from '../provider.ts';
 import { awsCloudwatchAlarm } from './aws-cloudwatch-alarm.ts';
 import { awsEventsRule } from './aws-events-rule.ts';
+import { awsKmsKey } from './aws-kms-key.ts';
 import { awsLambdaEventSourceMapping } from './aws-lambda-event-source-mapping.ts';
 import { awsLambdaFunction } from './aws-lambda-function.ts';
 import { awsLogsLogGroup } from './aws-logs-log-group.ts';
@@ -17,6 +18,7 @@ import { customS3BucketNotifications } from './custom-s3-bucket-notifications.ts
 export const PROVIDERS: readonly ResourceProvider[] = [
   awsS3Bucket,
   awsSqsQueue,
+  awsKmsKey,
   awsSnsTopic,
   awsSnsSubscription,
   awsLogsLogGroup,
