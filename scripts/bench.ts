@@ -38,6 +38,7 @@ import {
   type TestCloud,
 } from '../local/testing.ts';
 import { readAnalytics } from './lib/analytics-queries.ts';
+import { benchSummary } from './lib/bench-summary.ts';
 import { parseCommand } from './lib/cli.ts';
 import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
 import { pipelineFigures } from './lib/pipeline-figures.ts';
@@ -806,8 +807,15 @@ function writeReport(r: Result) {
     .join('\n');
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
   const path = join(PROJECT_ROOT, 'docs/performance.md');
-  const current = `## Latest full run\n\n${new Date().toISOString().slice(0, 10)} on ${machine}.\n\n| measure | value | target |\n| --- | --- | --- |\n${rows}\n`;
-  const header = `# Performance\n\nReproduce with \`npm run bench\` (a full run, about ten minutes; it rewrites the section below) or \`npm run bench -- --quick\` (under a minute, what CI runs; prints only, as does a run with sizes of its own). \`--json\` prints one JSON object.\n\n`;
+  const date = new Date().toISOString().slice(0, 10);
+  const current = `## Latest full run\n\n${date} on ${machine}.\n\n| measure | value | target |\n| --- | --- | --- |\n${rows}\n`;
+  const verdicts = Object.fromEntries(
+    Object.entries(TARGETS)
+      .filter(([k]) => k in r)
+      .map(([k, target]) => [k, target(r)]),
+  );
+  // A screen for users first; the figures and the engineering log follow.
+  const header = `# Performance\n\n${benchSummary(r, verdicts, `${date} on ${machine}`)}\nReproduce with \`npm run bench\` (a full run, about ten minutes; it rewrites the section below) or \`npm run bench -- --quick\` (under a minute, what CI runs; prints only, as does a run with sizes of its own). \`--json\` prints one JSON object.\n\n`;
   let history = '';
   if (existsSync(path)) {
     const existing = readFileSync(path, 'utf8');
