@@ -8,6 +8,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDashboard } from '../../scripts/lib/dashboard.ts';
 import { PROJECT_ROOT } from '../../scripts/lib/target.ts';
 import { s3Record } from '../helpers/events.ts';
 import {
@@ -321,6 +322,7 @@ describe('operator commands against the embedded cloud', () => {
       ['events'],
       ['bench'],
       ['diagram'],
+      ['dashboard'],
       ['start', 'start'],
       ['start', 'reset'],
     ];
@@ -336,6 +338,21 @@ describe('operator commands against the embedded cloud', () => {
       if (name === 'db') expect(failed.stderr).toMatch(/psql: .*--bogus/);
       else expect(failed.stderr.trim()).toBe("error: Unknown option '--bogus' (see --help)");
     }
+  });
+
+  it('dashboard: prints the address the running cloud serves it at, or says it serves none', async () => {
+    const none = await fails([script('dashboard')]);
+    expect(none.stderr).toBe(
+      `error: the embedded cloud at ${t.cloud.endpoint} serves no dashboard; restart it with npm start\n`,
+    );
+    await serveDashboard(t.cloud);
+    const { stdout } = await command('dashboard');
+    expect(stdout).toBe(
+      `the embedded cloud serves the dashboard: ${t.cloud.endpoint}/_shopstream/dashboard/\n`,
+    );
+    expect((await fails([script('dashboard'), '--target', 'aws', '--listen', 'x'])).stderr).toBe(
+      'error: --listen must be a port number, got "x" (see --help)\n',
+    );
   });
 
   it('finds the running cloud by itself, or by --port', async () => {
@@ -362,7 +379,16 @@ describe('operator commands against the embedded cloud', () => {
   });
 
   it('every command says so when the target is not up', async () => {
-    for (const script of ['status', 'logs', 'generate', 'redrive', 'db', 'lake', 'events']) {
+    for (const script of [
+      'status',
+      'logs',
+      'generate',
+      'redrive',
+      'db',
+      'lake',
+      'events',
+      'dashboard',
+    ]) {
       const args = script === 'logs' ? ['ingest'] : script === 'lake' ? ['list'] : [];
       const failed = await run(
         process.execPath,

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -163,6 +163,10 @@ describe('the live dashboard, in Chromium, on npm start', () => {
     };
     s3 = new S3Client({ ...config, forcePathStyle: true });
     lambda = new LambdaClient(config);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian's package), or set CHROMIUM_PATH`,
+      );
     browser = await chromium.launch({ executablePath: CHROMIUM });
 
     // Files with duplicate rows, bad rows and late events, from two generator runs.
