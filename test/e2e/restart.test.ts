@@ -103,4 +103,22 @@ describe('restarting the embedded cloud with its state', () => {
       await db.end();
     }
   }, 120_000);
+
+  it('deploys a changed setting onto the state of an earlier run, updating the queue in place', async () => {
+    const first = await startTestCloud(synthPipelineAssembly({ ingestTimeoutSeconds: 2 }));
+    running.push(first);
+    const url = first.cloud.outputs.IngestQueueUrl as string;
+    await first.stop();
+    // The visibility timeout is six times the function's: the queue exists with another one.
+    const second = await startTestCloud(
+      synthPipelineAssembly({ ingestTimeoutSeconds: 3 }),
+      first.stateDir,
+    );
+    running.push(second);
+    expect(second.cloud.outputs.IngestQueueUrl).toBe(url);
+    const { Attributes } = await second.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    expect(Attributes?.VisibilityTimeout).toBe('18');
+  }, 120_000);
 });

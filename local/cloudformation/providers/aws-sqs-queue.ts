@@ -37,11 +37,10 @@ export const awsSqsQueue: ResourceProvider = {
       url = (await s.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
         .QueueUrl as string;
     } catch (error) {
-      if (
-        (error as Error).name !== 'QueueNameExists' &&
-        (error as Error).name !== 'QueueAlreadyExists'
-      )
-        throw error;
+      // A queue of this name with other attributes (a retention changed since the last deploy,
+      // say): fauxqs answers AWS.SimpleQueueService.QueueNameExists. The queue is updated in
+      // place, as CloudFormation updates these attributes.
+      if (!/(QueueNameExists|QueueAlreadyExists)$/.test((error as Error).name)) throw error;
       url = (await s.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
       await s.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
     }
