@@ -99,14 +99,30 @@ export function sourcesDigest(root = ROOT): string {
   return hash.digest('hex');
 }
 
-/** Synthesizes into cdk.out unless it already holds this digest's synth; returns what it did. */
+/**
+ * A digest of the templates in a cloud assembly: another synth into the same folder (`npm run
+ * synth` or `npm test`, for AWS) changes it, and the stamp no longer matches.
+ */
+export function assemblyDigest(dir: string): string {
+  const hash = createHash('sha256');
+  if (!existsSync(dir)) return '';
+  for (const name of readdirSync(dir).sort())
+    if (name.endsWith('.template.json')) hash.update(name).update(readFileSync(join(dir, name)));
+  return hash.digest('hex');
+}
+
+/**
+ * Synthesizes into cdk.out unless it already holds this digest's synth, untouched since;
+ * returns what it did.
+ */
 function synthesize(force: boolean): string {
-  const stamp = join(ROOT, 'cdk.out', '.shopstream-sources');
+  const out = join(ROOT, 'cdk.out');
+  const stamp = join(out, '.shopstream-sources');
   const digest = sourcesDigest();
   const current =
-    existsSync(join(ROOT, 'cdk.out', 'manifest.json')) &&
+    existsSync(join(out, 'manifest.json')) &&
     existsSync(stamp) &&
-    readFileSync(stamp, 'utf8') === digest;
+    readFileSync(stamp, 'utf8') === `${digest}\n${assemblyDigest(out)}`;
   if (current && !force) return 'synth skipped (sources unchanged; --synth forces it)';
   console.log('synthesizing the CDK app (cdk synth -c target=local) ...');
   const began = performance.now();
@@ -120,7 +136,7 @@ function synthesize(force: boolean): string {
     },
   );
   if (synth.status !== 0) throw new Error('cdk synth failed (see above)');
-  writeFileSync(stamp, digest);
+  writeFileSync(stamp, `${digest}\n${assemblyDigest(out)}`);
   return `synth ${seconds(performance.now() - began)}`;
 }
 
