@@ -118,6 +118,23 @@ function makeCharts() {
   };
 }
 
+/**
+ * Per-minute rows as uPlot data with every minute of the span [from, to] present: a minute
+ * without rows is a zero, not a line drawn across the gap.
+ */
+function everyMinute(span, rows, minuteOf, values) {
+  const byMinute = new Map(rows.map((row) => [epoch(minuteOf(row)), row]));
+  const xs = [];
+  if (span) {
+    const to = Math.floor(span[1] / 60) * 60;
+    for (let t = Math.ceil(span[0] / 60) * 60; t <= to; t += 60) xs.push(t);
+  }
+  return [
+    xs,
+    ...values.map((value) => xs.map((t) => (byMinute.has(t) ? value(byMinute.get(t)) : 0))),
+  ];
+}
+
 function render(f) {
   latest = f;
   const p = f.pipeline;
@@ -155,7 +172,13 @@ function render(f) {
       ? 'every committed file exported'
       : `files to export, ${count(p.exportLag.rowsPending)} rows, oldest ${seconds(p.exportLag.seconds)}`,
   );
-  const users = a.activeUsers.at(-1)?.users ?? 0;
+  // A 5-minute window is whole once its last minute is: plotted at its end, up to the last
+  // complete minute of event time (the latest one is still filling).
+  const lastComplete = a.anchor ? Math.floor(epoch(a.anchor) / 60) * 60 - 60 : null;
+  const windows = a.activeUsers.filter(
+    (w) => lastComplete !== null && epoch(w.windowStart) + 240 <= lastComplete,
+  );
+  const users = windows.at(-1)?.users ?? 0;
   figure('active-users', count(users), users);
   figure('late-events', count(a.late.events), a.late.events);
   figure(
@@ -205,26 +228,27 @@ function render(f) {
   );
 
   if (!charts) makeCharts();
-  charts.ingest.setData([
-    f.ingestPerMinute.map((m) => epoch(m.minute)),
-    f.ingestPerMinute.map((m) => m.files),
-    f.ingestPerMinute.map((m) => m.rows),
+  const ingest = everyMinute(before(f.at, 30), f.ingestPerMinute, (m) => m.minute, [
+    (m) => m.files,
+    (m) => m.rows,
   ]);
+  charts.ingest.setData(ingest);
   charts.queue.setData([
     f.queueHistory.map((s) => epoch(s.at)),
     f.queueHistory.map((s) => s.queue),
     f.queueHistory.map((s) => s.deadLetters),
   ]);
-  charts.activity.setData([
-    a.activity.map((m) => epoch(m.minute)),
-    a.activity.map((m) => m.views),
-    a.activity.map((m) => m.carts),
-    a.activity.map((m) => m.removals),
-    a.activity.map((m) => m.purchases),
-  ]);
+  charts.activity.setData(
+    everyMinute(before(a.anchor, a.minutes), a.activity, (m) => m.minute, [
+      (m) => m.views,
+      (m) => m.carts,
+      (m) => m.removals,
+      (m) => m.purchases,
+    ]),
+  );
   charts.users.setData([
-    a.activeUsers.map((w) => epoch(w.windowStart)),
-    a.activeUsers.map((w) => w.users),
+    windows.map((w) => epoch(w.windowStart) + 300),
+    windows.map((w) => w.users),
   ]);
 }
 

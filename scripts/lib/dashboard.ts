@@ -134,20 +134,34 @@ export async function openDashboard(
   const broadcast = (frame: string) => {
     for (const res of clients) res.write(frame);
   };
+  const sample = (at: string, queue: QueueFigures, deadLetters: QueueFigures) => {
+    history.push({
+      at,
+      queue: queue.visible + queue.inFlight,
+      deadLetters: deadLetters.visible + deadLetters.inFlight,
+    });
+    if (history.length > QUEUE_SAMPLES) history.splice(0, history.length - QUEUE_SAMPLES);
+  };
+  // With no page open only the two queues are sampled (the database is left alone), so that
+  // the queue chart has its last ten minutes when a page opens.
   const tick = async () => {
-    if (reading || closed || clients.size === 0) return;
+    if (reading || closed) return;
     reading = true;
     try {
+      if (clients.size === 0) {
+        const [queue, deadLetters] = await Promise.all([
+          queueFigures(target, sqs, output(target, 'IngestQueueUrl'), false),
+          queueFigures(target, sqs, output(target, 'DeadLetterQueueUrl'), false),
+        ]);
+        sample(new Date().toISOString(), queue, deadLetters);
+        return;
+      }
       const figures = await readDashboardFigures(target, db, sqs);
-      history.push({
-        at: figures.at,
-        queue: figures.queue.visible + figures.queue.inFlight,
-        deadLetters: figures.deadLetters.visible + figures.deadLetters.inFlight,
-      });
-      if (history.length > QUEUE_SAMPLES) history.splice(0, history.length - QUEUE_SAMPLES);
+      sample(figures.at, figures.queue, figures.deadLetters);
       last = `event: figures\ndata: ${JSON.stringify({ ...figures, queueHistory: history })}\n\n`;
       broadcast(last);
     } catch (error) {
+      if (clients.size === 0) return;
       // Shown on the page; the next tick tries again.
       broadcast(
         `event: problem\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`,

@@ -14,10 +14,12 @@ export interface QueueFigures {
   readonly oldestAgeSeconds: number | null;
 }
 
+/** A queue's depth and, unless `withAge` is false, its oldest message's age (CloudWatch on AWS). */
 export async function queueFigures(
   target: Target,
   sqs: SQSClient,
   url: string,
+  withAge = true,
 ): Promise<QueueFigures> {
   const out = await sqs.send(
     new GetQueueAttributesCommand({
@@ -27,12 +29,12 @@ export async function queueFigures(
   );
   const name = url.split('/').at(-1) as string;
   let oldestAgeSeconds: number | null = null;
-  if (target.name === 'local' && target.endpoint) {
+  if (withAge && target.name === 'local' && target.endpoint) {
     const res = await fetch(
       `${target.endpoint}/_shopstream/queues/${encodeURIComponent(name)}/oldest-age`,
     );
     oldestAgeSeconds = ((await res.json()) as { ageSeconds: number | null }).ageSeconds;
-  } else {
+  } else if (withAge) {
     // AWS reports the age as a CloudWatch metric of the queue.
     const cw = new CloudWatchClient(target.clientConfig);
     try {

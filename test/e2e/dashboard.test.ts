@@ -40,6 +40,7 @@ function readPage(page: Page) {
       queue: Number(figure('queue-depth')),
       deadLetters: Number(figure('dead-letters')),
       exportPending: Number(figure('export-pending')),
+      activeUsers: Number(figure('active-users')),
       anchor: figure('anchor'),
       rejects: rows('rejects'),
       products: rows('products'),
@@ -56,7 +57,13 @@ async function readDatabase(db: pg.Pool) {
             (SELECT count(*) FROM events)::int AS loaded,
             (SELECT coalesce(sum(rows_rejected), 0) FROM ingested_files)::int AS rejected,
             (SELECT coalesce(sum(rows_duplicate), 0) FROM ingested_files)::int AS duplicate,
-            (SELECT max_event_time FROM pipeline_watermark) AS anchor`,
+            (SELECT max_event_time FROM pipeline_watermark) AS anchor,
+            -- Users active in the five minutes that end with the last complete minute.
+            (SELECT count(DISTINCT user_id) FROM events,
+                    (SELECT date_trunc('minute', max_event_time) - interval '1 minute' AS m
+                       FROM pipeline_watermark) w
+              WHERE event_time >= w.m - interval '4 minutes'
+                AND event_time < w.m + interval '1 minute')::int AS users`,
   );
   // The analytics panels cover the 15 minutes of event time up to the anchor.
   const window = `date_trunc('minute', event_time) >= (SELECT max_event_time FROM pipeline_watermark) - interval '15 minutes'`;
@@ -80,6 +87,7 @@ async function readDatabase(db: pg.Pool) {
     rowsRejected: totals.rejected as number,
     rowsDuplicate: totals.duplicate as number,
     anchor: totals.anchor ? (totals.anchor as Date).toISOString() : undefined,
+    activeUsers: totals.users as number,
     rejects: rejects.map((r) => [r.reason, r.n]),
     products: products.map((r) => [r.product_id, r.n]),
     revenue: revenue.map((r) => [r.category, r.n, r.units, r.revenue]),
@@ -98,6 +106,7 @@ async function pageMatchesDatabase(page: Page, db: pg.Pool) {
         rowsRejected: shown.rowsRejected,
         rowsDuplicate: shown.rowsDuplicate,
         anchor: shown.anchor,
+        activeUsers: shown.activeUsers,
         rejects: shown.rejects,
         products: shown.products,
         revenue: shown.revenue,
