@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { HeldTransaction } from '#shared/held-transaction.ts';
 import type { ExportRow } from './enriched.ts';
 import type { ExportLedger, ExportUnit, SkipReason } from './ports.ts';
 
@@ -89,7 +90,8 @@ export class PgExportLedger implements ExportLedger {
     const id = Number(fileId);
     if (!Number.isSafeInteger(id)) throw new TypeError(`not a file id: ${fileId}`);
     await this.waitSettled(id);
-    const client = await this.pool.connect();
+    const tx = new HeldTransaction(await this.pool.connect());
+    const { client } = tx;
     try {
       await client.query('BEGIN');
       // The row lock makes a second export of this file wait here, then find it marked.
@@ -111,15 +113,14 @@ export class PgExportLedger implements ExportLedger {
             ? 'no-rows'
             : null;
       if (skip || !file) {
-        await client.query('ROLLBACK');
-        client.release();
+        await tx.rollback();
         return { skip: skip ?? 'not-found' };
       }
       await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${ROWS(id)}`);
-      return new PgExportUnit(client, fileId, file.key);
+      return new PgExportUnit(tx, fileId, file.key);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      client.release(error as Error);
+      tx.release(error as Error);
       throw error;
     }
   }
@@ -199,56 +200,33 @@ export class PgExportLedger implements ExportLedger {
 class PgExportUnit implements ExportUnit {
   readonly fileId: string;
   readonly fileKey: string;
-  private readonly client: PoolClient;
-  private released = false;
-  /** The connection lost while held between queries (S3 and SNS calls): the next query fails. */
-  private lost: Error | null = null;
-  private readonly onError = (error: Error) => {
-    this.lost = error;
-  };
+  private readonly tx: HeldTransaction;
 
-  constructor(client: PoolClient, fileId: string, fileKey: string) {
-    this.client = client;
+  constructor(tx: HeldTransaction, fileId: string, fileKey: string) {
+    this.tx = tx;
     this.fileId = fileId;
     this.fileKey = fileKey;
-    // Without a listener, an error on a checked-out client ends the process.
-    client.on('error', this.onError);
   }
 
   async *rows(): AsyncIterable<readonly ExportRow[]> {
     for (;;) {
-      const { rows } = await this.client.query<RawRow>(`FETCH ${PAGE} FROM export_rows`);
+      const { rows } = await this.tx.client.query<RawRow>(`FETCH ${PAGE} FROM export_rows`);
       if (rows.length === 0) return;
       yield rows.map(toExportRow);
     }
   }
 
   async markExported(done: { objects: number; batches: number }): Promise<void> {
-    await this.client.query(
+    await this.tx.client.query(
       `UPDATE ingested_files
           SET exported_at = clock_timestamp(), export_objects = $2, export_batches = $3
         WHERE id = $1`,
       [Number(this.fileId), done.objects, done.batches],
     );
-    await this.client.query('COMMIT');
-    this.release();
+    await this.tx.finish('COMMIT');
   }
 
-  async abort(): Promise<void> {
-    if (this.released) return;
-    try {
-      await this.client.query('ROLLBACK');
-      this.release();
-    } catch (error) {
-      this.release(error as Error);
-    }
-  }
-
-  private release(error?: Error) {
-    if (!this.released) {
-      this.released = true;
-      this.client.off('error', this.onError);
-      this.client.release(error ?? this.lost ?? undefined);
-    }
+  abort(): Promise<void> {
+    return this.tx.rollback();
   }
 }

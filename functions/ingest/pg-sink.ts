@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DEFAULTS } from '#shared/contract.ts';
+import { HeldTransaction } from '#shared/held-transaction.ts';
 import { EVENT_COLUMNS, eventLine, REJECTED_COLUMNS, rejectedLine } from './copy-text.ts';
 import { DuplicateKeyError } from './errors.ts';
 import type {
@@ -91,7 +92,8 @@ export class PgRowSink implements RowSink {
     ref: ObjectRef,
     receipt: FileReceipt,
   ): Promise<FileLoad | { alreadyIngested: LedgerEntry }> {
-    const client = await this.pool.connect();
+    const tx = new HeldTransaction(await this.pool.connect());
+    const { client } = tx;
     try {
       // The three statements that open a file go in one round trip, so a small file's whole
       // load is three (this, COPY, and the ledger update with COMMIT) rather than six.
@@ -126,8 +128,7 @@ export class PgRowSink implements RowSink {
             WHERE bucket = $1 AND key = $2 AND object_version = coalesce($3, $4, '')`,
           [ref.bucket, ref.key, ref.versionId, ref.etag],
         );
-        await client.query('ROLLBACK');
-        client.release();
+        await tx.rollback();
         const row = existing.rows[0];
         return {
           alreadyIngested: {
@@ -141,10 +142,10 @@ export class PgRowSink implements RowSink {
           },
         };
       }
-      return new PgFileLoad(client, String(id), this.analytics.allowedLatenessSeconds);
+      return new PgFileLoad(tx, String(id), this.analytics.allowedLatenessSeconds);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      client.release(error instanceof Error ? error : undefined);
+      tx.release(error instanceof Error ? error : undefined);
       throw error;
     }
   }
@@ -152,12 +153,13 @@ export class PgRowSink implements RowSink {
 
 class PgFileLoad implements FileLoad {
   readonly fileId: string;
+  private readonly tx: HeldTransaction;
   private readonly client: PoolClient;
   private readonly latenessSeconds: number;
-  private released = false;
 
-  constructor(client: PoolClient, fileId: string, latenessSeconds: number) {
-    this.client = client;
+  constructor(tx: HeldTransaction, fileId: string, latenessSeconds: number) {
+    this.tx = tx;
+    this.client = tx.client;
     this.fileId = fileId;
     this.latenessSeconds = latenessSeconds;
   }
@@ -225,7 +227,7 @@ class PgFileLoad implements FileLoad {
       ? `, watermark_at_commit = (SELECT max(max_event_time) FROM ingested_files)
                                   - make_interval(secs => ${literal(this.latenessSeconds)})`
       : '';
-    await this.client.query(
+    await this.tx.finish(
       `${pending}
        UPDATE ingested_files
           SET status = ${literal(outcome.status)}, rows_total = ${literal(outcome.rowsTotal)},
@@ -235,24 +237,10 @@ class PgFileLoad implements FileLoad {
         WHERE id = ${id};
        COMMIT`,
     );
-    this.release();
   }
 
-  async rollback(): Promise<void> {
-    if (this.released) return;
-    try {
-      await this.client.query('ROLLBACK');
-      this.release();
-    } catch (error) {
-      this.release(error as Error);
-    }
-  }
-
-  private release(error?: Error) {
-    if (!this.released) {
-      this.released = true;
-      this.client.release(error);
-    }
+  rollback(): Promise<void> {
+    return this.tx.rollback();
   }
 
   /**

@@ -19,6 +19,56 @@ describe('transient failures', () => {
   });
   afterAll(() => h.stop());
 
+  it('keeps a connection cut while a file load holds it from ending the process, and drops it from the pool', async () => {
+    // A pool of its own, to see which client the load holds and that the pool lets it go.
+    const pool = new pg.Pool({ connectionString: h.db.url, max: 1 });
+    let held: pg.PoolClient | undefined;
+    pool.on('acquire', (client) => {
+      held = client;
+    });
+    try {
+      const sink = new PgRowSink(pool);
+      const load = await sink.begin(
+        {
+          bucket: BUCKET,
+          key: 'incoming/cut.csv',
+          versionId: null,
+          etag: '"cut"',
+          sequencer: null,
+          size: 10,
+          eventName: 'ObjectCreated:Put',
+          eventTime: null,
+        },
+        { messageId: 'cut-1', receivedAt: new Date() },
+      );
+      if ('alreadyIngested' in load) throw new Error('a fresh file was found in the ledger');
+      const ended = new Promise((resolve) => held?.once('end', resolve));
+      // The server ends it while nothing is asked of it (the body still being read, say): pg
+      // reports that as an 'error' event on the client, which unheard ends the process.
+      const { rows } = await h.db.pool.query(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction'`,
+      );
+      expect(rows.map((r) => r.done)).toEqual([true]);
+      await ended;
+      await expect(
+        load.loadEvents(
+          (async function* () {
+            yield [];
+          })(),
+          'direct',
+        ),
+      ).rejects.toThrow();
+      await load.rollback();
+      expect(pool.totalCount).toBe(0);
+      expect(await h.ledger('incoming/cut.csv')).toEqual([]);
+      // The pool opens a new connection for the next file.
+      expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('fails every message while the database is unreachable, and loads them once it is back', async () => {
     const facts = await h.put(
       'incoming/while-down.csv',
