@@ -31,7 +31,7 @@ describe('benchSummary', () => {
     expect(text).toContain('139 files/s of 100 rows each');
     expect(text).toContain('17 ms (lake) and 13 ms (stream)');
     expect(text).toContain('with 1,014,927 events stored');
-    expect(text).toContain('peaked at 188 MB');
+    expect(text).toContain('used at most 188 MB');
     expect(text).toContain('Every target below was met in this run.');
     expect(text.split('\n').length).toBeLessThan(20);
   });
