@@ -41,6 +41,7 @@ import { readAnalytics } from './lib/analytics-queries.ts';
 import { benchSummary } from './lib/bench-summary.ts';
 import { parseCommand } from './lib/cli.ts';
 import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
+import { serveDashboard } from './lib/dashboard.ts';
 import { pipelineFigures } from './lib/pipeline-figures.ts';
 import { Progress } from './lib/progress.ts';
 import { parseBatch, receive, subscribeTemporaryQueue } from './lib/stream-consumer.ts';
@@ -204,6 +205,32 @@ async function readTimes(pool: pg.Pool) {
       ),
     ),
   };
+}
+
+/**
+ * The dashboard on the cloud the end-to-end runs filled: a page's wait for its first frame on
+ * the event stream (the first read of every figure), and a frame's read (median of three).
+ */
+async function dashboardTimes(t: TestCloud) {
+  const url = await serveDashboard(t.cloud);
+  const began = performance.now();
+  const res = await fetch(`${url}events`);
+  if (!res.body) throw new Error('the dashboard answered its event stream with no body');
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('event: figures')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the dashboard's event stream ended without a frame: ${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  const firstFrameMs = performance.now() - began;
+  await reader.cancel();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    times.push((await timed(() => fetch(`${url}figures.json`).then((r) => r.json()))).ms);
+  }
+  return { firstFrameMs, frameMs: median(times) };
 }
 
 /** Loads generated files through the ingest core and settles their analytics, as ingest does. */
@@ -695,6 +722,8 @@ async function measure(
     const ingest = Math.max(...ingestRuns);
     const limit = (text: string, rows: number) => copyLimit(bench, text, rows);
     const e2e = await endToEnd(t, db, sizes, progress, limit);
+    progress.update('the dashboard: a first frame and a frame read');
+    const dashboard = await dashboardTimes(t);
     const ratios = ingestRuns.map((ingest, i) => ingest / (copyRuns[i] as number));
     const { small: readsSmall, large: readsLarge } = await readScaling(
       bench,
@@ -734,6 +763,8 @@ async function measure(
       analytics_query_ms_sizes: `${Math.round(readsSmall.analyticsMs)} ${Math.round(readsLarge.analyticsMs)}`,
       status_ms: Math.round(readsLarge.statusMs),
       status_ms_sizes: `${Math.round(readsSmall.statusMs)} ${Math.round(readsLarge.statusMs)}`,
+      dashboard_first_frame_ms: Math.round(dashboard.firstFrameMs),
+      dashboard_frame_ms: Math.round(dashboard.frameMs),
       full_scan_ms_sizes: `${Math.round(readsSmall.fullScanMs)} ${Math.round(readsLarge.fullScanMs)}`,
     };
     if (json) {
@@ -779,6 +810,10 @@ const TARGETS: Record<string, (r: Result) => string> = {
   stream_lag_p50_ms: (r) => check(Number(r.stream_lag_p50_ms) < 30_000, '< 30 s'),
   analytics_query_ms: (r) => check(Number(r.analytics_query_ms) < 100, '< 100 ms'),
   status_ms: (r) => check(Number(r.status_ms) < 100, '< 100 ms'),
+  // The live dashboard: a page fills within 10 s, and a frame is read well within the 2 s
+  // between pushes.
+  dashboard_first_frame_ms: (r) => check(Number(r.dashboard_first_frame_ms) < 10_000, '< 10 s'),
+  dashboard_frame_ms: (r) => check(Number(r.dashboard_frame_ms) < 1_000, '< 1 s'),
   analytics_query_ms_sizes: (r) => notGrowing(r.analytics_query_ms_sizes),
   status_ms_sizes: (r) => notGrowing(r.status_ms_sizes),
 };

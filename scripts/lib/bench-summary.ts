@@ -29,6 +29,7 @@ export function benchSummary(
     `| How many small files can it take? | ${count(r.small_files_per_s)} files/s of 100 rows each, sustained |`,
     `| When are events in the lake and on the stream? | ${ms(r.lake_lag_p50_ms)} (lake) and ${ms(r.stream_lag_p50_ms)} (stream) after the commit, p50; export runs at ${count(r.export_rows_per_s)} rows/s |`,
     `| How fast are the analytics and the status? | \`npm run analytics\` answers in ${ms(r.analytics_query_ms)} and \`npm run status\` in ${ms(r.status_ms)} with ${count(String(r.events_at_read_sizes).split(' ').at(-1))} events stored, no slower than with a few thousand |`,
+    `| How soon does the dashboard fill? | its first frame reaches a page ${ms(r.dashboard_first_frame_ms)} after it opens; each frame, pushed every 2 s, takes ${ms(r.dashboard_frame_ms)} to read |`,
     `| How much memory does it need? | an ingest function environment used at most ${count(r.peak_rss_mb)} MB through the ${Number(r.large_file_rows).toLocaleString('en-US')}-row file (Max Memory Used of its REPORT lines; the target is under 256 MB) |`,
     '',
     missed.length === 0

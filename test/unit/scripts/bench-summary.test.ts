@@ -17,6 +17,8 @@ const FIGURES = {
   status_ms: 5,
   events_at_read_sizes: '29557 1014927',
   peak_rss_mb: 188,
+  dashboard_first_frame_ms: 140,
+  dashboard_frame_ms: 61,
 };
 
 describe('benchSummary', () => {
@@ -32,6 +34,8 @@ describe('benchSummary', () => {
     expect(text).toContain('17 ms (lake) and 13 ms (stream)');
     expect(text).toContain('with 1,014,927 events stored');
     expect(text).toContain('used at most 188 MB');
+    expect(text).toContain('first frame reaches a page 140 ms after it opens');
+    expect(text).toContain('takes 61 ms to read');
     expect(text).toContain('Every target below was met in this run.');
     expect(text.split('\n').length).toBeLessThan(20);
   });
