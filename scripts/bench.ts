@@ -41,7 +41,7 @@ import { readAnalytics } from './lib/analytics-queries.ts';
 import { benchSummary } from './lib/bench-summary.ts';
 import { parseCommand } from './lib/cli.ts';
 import { type CpuUsed, cpuBetween, cpuSnapshot } from './lib/cpu-time.ts';
-import { serveDashboard } from './lib/dashboard.ts';
+import { cloudTarget, listenDashboard } from './lib/dashboard.ts';
 import { pipelineFigures } from './lib/pipeline-figures.ts';
 import { Progress } from './lib/progress.ts';
 import { parseBatch, receive, subscribeTemporaryQueue } from './lib/stream-consumer.ts';
@@ -208,29 +208,34 @@ async function readTimes(pool: pg.Pool) {
 }
 
 /**
- * The dashboard on the cloud the end-to-end runs filled: a page's wait for its first frame on
- * the event stream (the first read of every figure), and a frame's read (median of three).
+ * The dashboard over the database the reads were measured on (live traffic and history),
+ * served as `npm run dashboard` serves it: a page's wait for its first frame on the event
+ * stream (the first read of every figure), and a frame's read (median of three).
  */
-async function dashboardTimes(t: TestCloud) {
-  const url = await serveDashboard(t.cloud);
-  const began = performance.now();
-  const res = await fetch(`${url}events`);
-  if (!res.body) throw new Error('the dashboard answered its event stream with no body');
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('event: figures')) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the dashboard's event stream ended without a frame: ${text}`);
-    text += decoder.decode(value, { stream: true });
+async function dashboardTimes(t: TestCloud, db: pg.Pool) {
+  const served = await listenDashboard(cloudTarget(t.cloud), 0, { db });
+  try {
+    const began = performance.now();
+    const res = await fetch(`${served.url}events`);
+    if (!res.body) throw new Error('the dashboard answered its event stream with no body');
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: figures')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the dashboard's event stream ended without a frame: ${text}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    const firstFrameMs = performance.now() - began;
+    await reader.cancel();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      times.push((await timed(() => fetch(`${served.url}figures.json`).then((r) => r.json()))).ms);
+    }
+    return { firstFrameMs, frameMs: median(times) };
+  } finally {
+    await served.close();
   }
-  const firstFrameMs = performance.now() - began;
-  await reader.cancel();
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    times.push((await timed(() => fetch(`${url}figures.json`).then((r) => r.json()))).ms);
-  }
-  return { firstFrameMs, frameMs: median(times) };
 }
 
 /** Loads generated files through the ingest core and settles their analytics, as ingest does. */
@@ -722,14 +727,14 @@ async function measure(
     const ingest = Math.max(...ingestRuns);
     const limit = (text: string, rows: number) => copyLimit(bench, text, rows);
     const e2e = await endToEnd(t, db, sizes, progress, limit);
-    progress.update('the dashboard: a first frame and a frame read');
-    const dashboard = await dashboardTimes(t);
     const ratios = ingestRuns.map((ingest, i) => ingest / (copyRuns[i] as number));
     const { small: readsSmall, large: readsLarge } = await readScaling(
       bench,
       sizes.history,
       progress,
     );
+    progress.update('the dashboard: a first frame and a frame read');
+    const dashboard = await dashboardTimes(t, bench);
     progress.done(`done in ${progress.elapsed()}`);
 
     const result = {

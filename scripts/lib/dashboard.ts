@@ -99,6 +99,11 @@ const SECURITY_HEADERS = {
 export interface DashboardOptions {
   /** How often figures are read and pushed while a page is open. @default 2000 */
   readonly intervalMs?: number;
+  /**
+   * The database to read, left open at the close (the bench's own). @default the target's,
+   * through its secret
+   */
+  readonly db?: pg.Pool;
 }
 
 export interface Dashboard {
@@ -121,9 +126,9 @@ export async function openDashboard(
   const assets = new Map(
     Object.entries(ASSETS).map(([path, a]) => [path, { body: readFileSync(a.file), type: a.type }]),
   );
-  const db = await connectDatabase(target);
+  const db = options.db ?? (await connectDatabase(target));
   // A database that stops before the dashboard does ends idle connections: not a crash.
-  db.on('error', () => {});
+  if (!options.db) db.on('error', () => {});
   const sqs = new SQSClient(target.clientConfig);
   const clients = new Set<ServerResponse>();
   const history: QueueSample[] = [];
@@ -235,21 +240,26 @@ export async function openDashboard(
       for (const res of clients) res.end();
       clients.clear();
       sqs.destroy();
-      await db.end().catch(() => {});
+      if (!options.db) await db.end().catch(() => {});
     },
   };
 }
 
-/** The dashboard on the embedded cloud's own endpoint; returns its URL. */
-export async function serveDashboard(cloud: LocalCloud): Promise<string> {
-  const dashboard = await openDashboard({
+/** The embedded cloud as the commands' target. */
+export function cloudTarget(cloud: LocalCloud): Target {
+  return {
     name: 'local',
     endpoint: cloud.endpoint,
     region: cloud.region,
     outputs: cloud.outputs,
     outputsFile: cloud.outputsFile,
     clientConfig: { endpoint: cloud.endpoint, region: cloud.region, credentials: TEST_CREDENTIALS },
-  });
+  };
+}
+
+/** The dashboard on the embedded cloud's own endpoint; returns its URL. */
+export async function serveDashboard(cloud: LocalCloud): Promise<string> {
+  const dashboard = await openDashboard(cloudTarget(cloud));
   cloud.serve({
     name: 'dashboard',
     pathPrefix: DASHBOARD_PATH,
@@ -266,8 +276,9 @@ export async function serveDashboard(cloud: LocalCloud): Promise<string> {
 export async function listenDashboard(
   target: Target,
   port: number,
+  options: DashboardOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const dashboard = await openDashboard(target);
+  const dashboard = await openDashboard(target, options);
   const server = createServer((req, res) => {
     if (!(req.url ?? '/').startsWith(DASHBOARD_PATH)) {
       res.writeHead(302, { location: `${DASHBOARD_PATH}/` });
