@@ -3,7 +3,7 @@
  * The live dashboard. The embedded cloud serves it itself (npm start prints its URL); for
  * LocalStack and AWS this command serves the same page on 127.0.0.1, reading that target.
  */
-import { parseCommand, TARGET_OPTIONS, UsageError } from './lib/cli.ts';
+import { parseCommand, portOption, TARGET_OPTIONS } from './lib/cli.ts';
 import { DASHBOARD_PATH, listenDashboard } from './lib/dashboard.ts';
 import { resolveTarget, runCommand } from './lib/target.ts';
 
@@ -24,8 +24,7 @@ async function main() {
     notes:
       'On AWS the database is private: forward a port to it and set SHOPSTREAM_DB_HOST and\nSHOPSTREAM_DB_PORT (docs/connecting.md).',
   });
-  if (!/^\d{1,5}$/.test(values.listen) || Number(values.listen) > 65535)
-    throw new UsageError(`--listen must be a port number, got "${values.listen}" (see --help)`);
+  const listen = portOption('listen', values.listen);
   const target = await resolveTarget(values);
   if (target.name === 'local') {
     const url = `${target.endpoint}${DASHBOARD_PATH}/`;
@@ -37,7 +36,7 @@ async function main() {
     console.log(`the embedded cloud serves the dashboard: ${url}`);
     return;
   }
-  const served = await listenDashboard(target, Number(values.listen));
+  const served = await listenDashboard(target, listen);
   console.log(`dashboard for ${target.name}: ${served.url} (Ctrl-C stops it)`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -15,7 +15,7 @@ import {
   startLocalCloud,
   takeTerminationSignals,
 } from '../local/index.ts';
-import { parseCommand, UsageError } from './lib/cli.ts';
+import { parseCommand, portOption, UsageError } from './lib/cli.ts';
 import { serveDashboard } from './lib/dashboard.ts';
 import { formatStatus, openStatus } from './lib/status-line.ts';
 import { LOCAL_STATE_DIR } from './lib/target.ts';
@@ -150,9 +150,7 @@ async function start(values: {
   assembly?: string;
 }) {
   const stateDir = resolve(values['state-dir']);
-  if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535)
-    throw new UsageError(`--port must be a port number, got "${values.port}" (see --help)`);
-  const port = Number(values.port);
+  const port = portOption('port', values.port);
   const running = runningEndpoint(stateDir);
   if (running)
     throw new Error(

@@ -24,6 +24,13 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A port number option (0 to 65535), or a UsageError naming the option. */
+export function portOption(option: string, value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--${option} must be a port number, got "${value}" (see --help)`);
+  return Number(value);
+}
+
 /** The options every command that talks to a target takes. */
 export const TARGET_OPTIONS = {
   target: {
