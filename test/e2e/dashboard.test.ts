@@ -152,6 +152,12 @@ describe('the live dashboard, in Chromium, on npm start', () => {
   let s3: S3Client;
   let lambda: LambdaClient;
   let outputs: Record<string, string>;
+  /** AWS SDK settings for the cloud's endpoint. */
+  let config: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
 
   beforeAll(async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'shopstream-dashboard-'));
@@ -165,7 +171,7 @@ describe('the live dashboard, in Chromium, on npm start', () => {
     url = (await cloud.line(/^dashboard: /)).replace(/^dashboard: /, '').trim();
     outputs = cloud.outputs();
     db = await database(cloud);
-    const config = {
+    config = {
       endpoint: cloud.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -317,11 +323,7 @@ describe('the live dashboard, in Chromium, on npm start', () => {
         WHERE date_trunc('minute', event_time) = m.minute`,
     );
     const expected = rows[0];
-    const cloudwatch = new CloudWatchClient({
-      endpoint: cloud.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const cloudwatch = new CloudWatchClient(config);
     try {
       const names = [
         'ActiveUsers',
@@ -373,11 +375,6 @@ describe('the live dashboard, in Chromium, on npm start', () => {
   });
 
   it('serves the same figures for another target from npm run dashboard, with clear answers to anything else', async () => {
-    const config = {
-      endpoint: cloud.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    };
     const served = await listenDashboard(
       {
         name: 'local',
